@@ -43,7 +43,11 @@ func program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	dbArgs, err := databaseArgs(ctx, cfg, peer, prov)
+	creds, err := credentials(ctx, cfg, prov)
+	if err != nil {
+		return nil, err
+	}
+	dbArgs, err := databaseArgs(cfg, peer, creds)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +75,15 @@ func program(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	wiring, err := wire(ctx, cfg, prov, reg, peer, creds, zoneID)
+	if err != nil {
+		return nil, err
+	}
+
 	exports := regionExports(cfg, reg, dbArgs, zoneID)
+	for name, value := range wiring.exports() {
+		exports[name] = value
+	}
 	for name, value := range exports {
 		ctx.Export(name, value)
 	}
@@ -79,15 +91,21 @@ func program(ctx *pulumi.Context) (pulumi.Map, error) {
 }
 
 // readPeer reads the peer stack when this stack needs something of it: a
-// replica needs the writer's ARN and class.
+// replica needs the writer's ARN and class; the standby needs the ARN of
+// the secret's replica in its region (the primary owns the secret).
 func readPeer(ctx *pulumi.Context, cfg *config.Config) (*replication.Peer, error) {
-	if cfg.Database.Mode != config.ModeReplica {
+	var required []string
+	if cfg.Database.Mode == config.ModeReplica {
+		required = append(required, replication.OutputDbMode, replication.OutputDbInstanceArn, replication.OutputDbInstanceClass)
+	}
+	if cfg.Role == config.RoleStandby {
+		required = append(required, replication.OutputDbSecretReplica)
+	}
+	if len(required) == 0 {
 		return nil, nil
 	}
-	peer, err := replication.ReadPeer(ctx, "peer", cfg.Peer.Stack, []string{
-		replication.OutputRegion, replication.OutputRole, replication.OutputDbMode,
-		replication.OutputDbInstanceArn, replication.OutputDbInstanceClass,
-	})
+	required = append(required, replication.OutputRegion, replication.OutputRole)
+	peer, err := replication.ReadPeer(ctx, "peer", cfg.Peer.Stack, required)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +115,20 @@ func readPeer(ctx *pulumi.Context, cfg *config.Config) (*replication.Peer, error
 	return peer, nil
 }
 
+// credentials generates the master password on the primary, which owns
+// the credentials in every phase: the password keeps its value even while
+// the primary's database is a replica during failback. The standby has none.
+func credentials(ctx *pulumi.Context, cfg *config.Config, prov *providers) (pulumi.StringInput, error) {
+	if cfg.Role != config.RolePrimary {
+		return nil, nil
+	}
+	return replication.NewMasterPassword(ctx, componentName+"-db-password", prov.random)
+}
+
 // databaseArgs resolves what the database needs from outside the region: in
-// replica mode the writer's ARN and class from the peer; in writer mode on
-// the primary a generated master password.
-func databaseArgs(ctx *pulumi.Context, cfg *config.Config, peer *replication.Peer, prov *providers) (region.DatabaseArgs, error) {
+// replica mode the writer's ARN and class from the peer; a writer created
+// by the primary, the generated password.
+func databaseArgs(cfg *config.Config, peer *replication.Peer, password pulumi.StringInput) (region.DatabaseArgs, error) {
 	args := region.DatabaseArgs{Database: cfg.Database, InstanceClass: pulumi.String(cfg.Database.InstanceClass)}
 	if cfg.Database.Mode == config.ModeReplica {
 		source, err := peer.WriterArn()
@@ -112,17 +140,8 @@ func databaseArgs(ctx *pulumi.Context, cfg *config.Config, peer *replication.Pee
 			args.InstanceClass = pulumi.String(peer.Get(replication.OutputDbInstanceClass))
 		}
 	}
-	// The primary owns the credentials in every phase, so the password
-	// resource exists (and keeps its value) even while the primary's
-	// database is a replica during failback.
-	if cfg.Role == config.RolePrimary {
-		pw, err := replication.NewMasterPassword(ctx, componentName+"-db-password", prov.random)
-		if err != nil {
-			return args, err
-		}
-		if cfg.Database.Mode == config.ModeWriter {
-			args.MasterPassword = pw
-		}
+	if cfg.Database.Mode == config.ModeWriter {
+		args.MasterPassword = password
 	}
 	return args, nil
 }

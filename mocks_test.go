@@ -164,6 +164,11 @@ func (m *recorder) answer(args pulumi.MockResourceArgs) (string, resource.Proper
 		}})
 	case "aws:acm/certificateValidation:CertificateValidation":
 		set("certificateArn", in["certificateArn"].StringValue())
+	case "aws:secretsmanager/secret:Secret":
+		set("arn", fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbC123", region, testAccount, in["name"].StringValue()))
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		set("name", physical)
+		set("arn", arn("cloudwatch", "alarm:"))
 	case "aws:route53/record:Record":
 		set("fqdn", in["name"].StringValue())
 	default:

@@ -87,6 +87,7 @@ type Region struct {
 	RepositoryUrl  pulumi.StringOutput `pulumi:"repositoryUrl"`
 	RepositoryName pulumi.StringOutput `pulumi:"repositoryName"`
 	RepositoryArn  pulumi.StringOutput `pulumi:"repositoryArn"`
+	RegistryId     pulumi.StringOutput `pulumi:"registryId"`
 
 	AlbDnsName     pulumi.StringOutput `pulumi:"albDnsName"`
 	AlbZoneId      pulumi.StringOutput `pulumi:"albZoneId"`
@@ -153,6 +154,7 @@ func New(ctx *pulumi.Context, name string, args Args, providers Providers, opts 
 	r.RepositoryUrl = repo.RepositoryUrl
 	r.RepositoryName = repo.Name
 	r.RepositoryArn = repo.Arn
+	r.RegistryId = repo.RegistryId
 	r.AlbDnsName = alb.lb.DnsName
 	r.AlbZoneId = alb.lb.ZoneId
 	r.AlbArnSuffix = alb.lb.ArnSuffix
