@@ -46,6 +46,7 @@ type registered struct {
 type recorder struct {
 	mu        sync.Mutex
 	stack     string
+	region    string // the stack's, for resources read without a provider
 	resources []*registered
 	calls     []string
 	// peerOutputs is what the StackReference to the peer returns.
@@ -99,6 +100,9 @@ func (m *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 func (m *recorder) answer(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	in := args.Inputs.Copy()
 	region := m.regionOf(args.Provider)
+	if args.ReadRPC != nil {
+		region = m.region
+	}
 	physical := args.Name + "-mock1234"
 	arn := func(service, kind string) string {
 		return fmt.Sprintf("arn:aws:%s:%s:%s:%s%s", service, region, testAccount, kind, physical)
@@ -263,6 +267,7 @@ type stackRun struct {
 func runStack(t *testing.T, stack string, cfg map[string]string, peerOutputs map[string]any) *stackRun {
 	t.Helper()
 	m := newRecorder(stack, peerOutputs)
+	m.region = cfg["taskflow:region"]
 	res := &stackRun{mocks: m, exports: map[string]any{}}
 	res.err = pulumi.RunErr(withEKSReferences(m, func(ctx *pulumi.Context) error {
 		exports, err := program(ctx)
