@@ -77,6 +77,9 @@ func TestStandbyReplicatesThePrimary(t *testing.T) {
 	}
 	assert.Equal(t, "db.r6g.xlarge", db.Inputs["instanceClass"].StringValue(), "same class as the writer")
 	assert.Empty(t, m.byType("random:index/randomPassword:RandomPassword"), "only the primary owns credentials")
+	unset := runStandbyAfter(t, primary, withValue(t, stackConfig(t, "standby"), "taskflow:database.instanceClass", nil))
+	assert.Equal(t, primary.exports["dbInstanceClass"], unset.mocks.one(t, "aws:rds/instance:Instance").Inputs["instanceClass"].StringValue(),
+		"a replica without a class of its own follows the writer's")
 
 	primaryDB := primary.mocks.one(t, "aws:rds/instance:Instance")
 	assert.Equal(t, primaryDB.Name, db.Name, "one resource name in both modes")
