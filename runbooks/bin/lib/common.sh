@@ -186,7 +186,7 @@ load_outputs() {
   else
     say "reading outputs: $(quote_cmd pulumi stack output --json -s "$stack")" >&2
   fi
-  json=$(_exec pulumi stack output --json -s "$stack")
+  json=$(_exec pulumi stack output --json -s "$stack") || return
   jq -e 'type == "object"' >/dev/null 2>&1 <<<"$json" \
     || fail "pulumi stack output --json -s $stack did not return a JSON object"
   STACK_JSON[$stack]=$json

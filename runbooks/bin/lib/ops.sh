@@ -10,7 +10,7 @@
 db_state() {
   local region=$1 id=$2 s
   s=$(q aws rds describe-db-instances --region "$region" --db-instance-identifier "$id" \
-    --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]' --output text)
+    --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]' --output text) || return
   if dry; then printf 'unknown unknown\n'; return 0; fi
   # shellcheck disable=SC2086 # split the tab-separated pair
   set -- $s
@@ -30,7 +30,7 @@ db_protection() {
 drop_protection() {
   local stack=$1 region=$2 id=$3 prot
   if ! dry && [[ $(cfg_get "$stack" database.rebuild) == true ]]; then
-    prot=$(db_protection "$region" "$id")
+    prot=$(db_protection "$region" "$id") || return
     if [[ $prot == False ]]; then
       info "protection of $id already dropped (config database.rebuild true, DeletionProtection False)"
       DROP_SKIPPED=1
@@ -49,7 +49,7 @@ is_writer_source() { [[ -z $1 || $1 == None || $1 == null ]]; }
 # Returns after the instance is available and reports no source.
 promote_db() {
   local region=$1 id=$2 st src deadline s
-  s=$(db_state "$region" "$id")
+  s=$(db_state "$region" "$id") || return
   read -r st src <<<"$s"
   if ! dry && is_writer_source "$src"; then
     info "database $id ($region) is already a writer (status $st): not promoting"
@@ -66,7 +66,7 @@ promote_db() {
   # reports no replication source (promotion reboots the instance).
   deadline=$(($(epoch) + DR_PROMOTE_TIMEOUT))
   while :; do
-    s=$(db_state "$region" "$id")
+    s=$(db_state "$region" "$id") || return
     read -r st src <<<"$s"
     if is_writer_source "$src" && [[ $st == available ]]; then break; fi
     (($(epoch) < deadline)) || fail "database $id ($region) still reports status=$st source=$src after ${DR_PROMOTE_TIMEOUT}s"
@@ -91,7 +91,7 @@ set_gate_threshold() {
 endpoint_health() {
   local json
   json=$(q aws route53 get-health-check-status --region "$DR_ROUTE53_REGION" --health-check-id "$1" \
-    --query 'HealthCheckObservations[].StatusReport.Status' --output json)
+    --query 'HealthCheckObservations[].StatusReport.Status' --output json) || return
   dry && { printf '0 0\n'; return 0; }
   jq -r '[length, (map(select(startswith("Success"))) | length)] | "\(.[1]) \(.[0])"' <<<"$json"
 }
@@ -100,9 +100,11 @@ endpoint_health() {
 # kubeconfig_for STACK : a private kubeconfig for the stack's cluster
 # (never the operator's ~/.kube/config).
 kubeconfig_for() {
-  local stack=$1 kc="$WORKDIR/kubeconfig-$1"
+  local stack=$1 kc="$WORKDIR/kubeconfig-$1" region name
   if [[ ! -e $kc.done ]]; then
-    run aws eks update-kubeconfig --region "$(out "$stack" region)" --name "$(out "$stack" clusterName)" --kubeconfig "$kc" >&2
+    region=$(out "$stack" region) || return
+    name=$(out "$stack" clusterName) || return
+    run aws eks update-kubeconfig --region "$region" --name "$name" --kubeconfig "$kc" >&2 || return
     : >"$kc.done"
   fi
   printf '%s\n' "$kc"
@@ -111,7 +113,7 @@ kubeconfig_for() {
 # ready_nodes KUBECONFIG : number of nodes whose STATUS is exactly Ready
 ready_nodes() {
   local lines
-  lines=$(q kubectl --kubeconfig "$1" get nodes --no-headers)
+  lines=$(q kubectl --kubeconfig "$1" get nodes --no-headers) || return
   awk '$2 == "Ready" { n++ } END { print n + 0 }' <<<"$lines"
 }
 
@@ -121,7 +123,7 @@ wait_nodes() {
   if ! dry; then
     deadline=$(($(epoch) + DR_NODES_TIMEOUT))
     while :; do
-      have=$(ready_nodes "$kc")
+      have=$(ready_nodes "$kc") || return
       ((have >= want)) && break
       (($(epoch) < deadline)) || fail "only $have of $want nodes Ready after ${DR_NODES_TIMEOUT}s"
       info "waiting for nodes: $have/$want Ready"
@@ -137,7 +139,7 @@ wait_nodes() {
 asg_sizes() {
   local s
   s=$(q aws autoscaling describe-auto-scaling-groups --region "$1" --auto-scaling-group-names "$2" \
-    --query 'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text)
+    --query 'AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]' --output text) || return
   dry && { printf '? ? ?\n'; return 0; }
   # shellcheck disable=SC2086
   set -- $s
@@ -193,7 +195,7 @@ replica_lag() {
   v=$(q aws cloudwatch get-metric-statistics --region "$1" --namespace AWS/RDS --metric-name ReplicaLag \
     --dimensions "Name=DBInstanceIdentifier,Value=$2" \
     --start-time "$(iso_minus 600)" --end-time "$(iso_now)" --period 60 --statistics Maximum \
-    --query 'sort_by(Datapoints,&Timestamp)[-1].Maximum' --output text)
+    --query 'sort_by(Datapoints,&Timestamp)[-1].Maximum' --output text) || return
   printf '%s\n' "${v:-None}"
 }
 
@@ -203,7 +205,7 @@ wait_lag() {
   if dry; then replica_lag "$region" "$id" >/dev/null; printf '?\n'; return 0; fi
   deadline=$(($(epoch) + timeout))
   while :; do
-    lag=$(replica_lag "$region" "$id")
+    lag=$(replica_lag "$region" "$id") || return
     if is_num "$lag" && num_le "$lag" "$max"; then printf '%s\n' "$lag"; return 0; fi
     (($(epoch) < deadline)) || fail "ReplicaLag of $id ($region) is $lag, not <= ${max}s after ${timeout}s"
     info "ReplicaLag of $id is $lag (want <= ${max}s)" >&2
