@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # each @test runs in its own subshell on purpose
 # dr failback and dr switchover against recording stubs: exact sequences,
 # preconditions, idempotency, resume, dry-run, confirmation.
 
@@ -247,12 +248,12 @@ EOF2
 @test "--dry-run failback and switchover run nothing but the output reads" {
   run "$DR" --dry-run failback
   [ "$status" -eq 0 ]
-  [ -z "$(calls | grep -v '^pulumi stack output --json -s ')" ]
+  only_output_reads
   [[ $output == *'DRY-RUN: aws rds create-db-snapshot --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1 --db-snapshot-identifier taskflow-failback-'* ]]
   [[ $output == *"DRY-RUN: pulumi up --yes -s primary --replace 'urn:pulumi:primary::taskflow-dr::taskflow:dr:Region\$aws:rds/instance:Instance::primary-db'"* ]]
   run "$DR" --dry-run switchover
   [ "$status" -eq 0 ]
-  [ -z "$(calls | grep -v '^pulumi stack output --json -s ')" ]
+  only_output_reads
   [[ $output == *'DRY-RUN: aws rds promote-read-replica --region eu-west-1'* ]]
   [[ $output == *'DRY-RUN: aws route53 update-health-check --region us-east-1 --health-check-id 11111111-2222-3333-4444-555555555555 --health-threshold 1'* ]]
   [ ! -e "$DR_TIMELINE" ]

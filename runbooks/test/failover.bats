@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # each @test runs in its own subshell on purpose
 # dr failover against recording stubs: the exact command sequence, the
 # timeline, idempotency, resume after a failure, dry-run, confirmation,
 # missing outputs, and that nothing calls the primary region.

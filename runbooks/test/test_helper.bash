@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # variables used by the .bats files
 # Shared setup for the dr bats tests: recording stubs of aws, pulumi, kubectl,
 # curl and getent first on PATH, and a stubbed cloud in the "normal" phase
 # (primary database writer, standby database its replica, not fenced).
@@ -57,6 +58,9 @@ MUTATING='promote-read-replica|update-health-check|update-auto-scaling-group|cre
 
 # mutating : the calls that change something
 mutating() { calls | grep -E "$MUTATING" || true; }
+
+# only_output_reads : the calls log holds nothing but `pulumi stack output`
+only_output_reads() { ! calls | grep -qv '^pulumi stack output --json -s '; }
 
 # events : the event column of the timeline
 events() { cut -f2 "$DR_TIMELINE"; }
