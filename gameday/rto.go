@@ -52,14 +52,17 @@ func ComputeRTO(in Drill, objective time.Duration) RTOResult {
 		res.Recovery = unobserved(res.Reason)
 		return res
 	}
+	if res.WritesResumed.At.Before(res.OutageStart.At) {
+		// Probes are only searched after the outage start, but writes are
+		// not: a failover before the outage means the timeline is wrong.
+		res.Reason = fmt.Sprintf("writes resumed on the new writer (%s) before the outage start (%s): check the timeline clock",
+			formatClock(res.WritesResumed.At), formatClock(res.OutageStart.At))
+		res.Recovery = unobserved(res.Reason)
+		return res
+	}
 	res.Recovery = res.StandbyHealthy
 	if res.WritesResumed.At.After(res.StandbyHealthy.At) {
 		res.Recovery = res.WritesResumed
-	}
-	if res.Recovery.At.Before(res.OutageStart.At) {
-		res.Reason = fmt.Sprintf("recovery (%s) precedes outage start (%s): check the timeline clock",
-			formatClock(res.Recovery.At), formatClock(res.OutageStart.At))
-		return res
 	}
 	res.Measured = true
 	res.RTO = res.Recovery.At.Sub(res.OutageStart.At)

@@ -1,0 +1,105 @@
+package gameday
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWriteRecordAndChart(t *testing.T) {
+	d := failoverScenario().drill(t)
+	res := Analyze(d, promotedRows(d, 3), true, Objectives{RTO: 15 * time.Minute, RPO: 10 * time.Second})
+
+	var md bytes.Buffer
+	require.NoError(t, WriteRecord(&md, RecordInfo{Environment: "staging", AppURL: "https://app.example.com", ChartFile: "record.png"}, d, res))
+	record := md.String()
+	for _, want := range []string{
+		"# Game-day record: regional failover drill, 2026-11-25",
+		"| RTO | 15m0s | 3m30s | **PASS** |",
+		"| RPO | 10s | 3s (3 acknowledged write(s) lost) | **PASS** |",
+		"| Outage start | 2026-11-25T21:01:30.000Z | +00:00.0 | timeline event `declared` (line 2) |",
+		"| 2026-11-25T21:03:50.000Z | +02:20.0 | `promoted` | replica promoted |",
+		"Acknowledged writes lost: **3** (seq 157, 158, 159)",
+		"![Drill timeline](record.png)",
+	} {
+		assert.Contains(t, record, want)
+	}
+
+	var img bytes.Buffer
+	require.NoError(t, WriteChart(&img, d, res))
+	decoded, err := png.Decode(&img)
+	require.NoError(t, err)
+	assert.Equal(t, chartWidth, decoded.Bounds().Dx())
+	if dir := os.Getenv("GAMEDAY_SAMPLE_DIR"); dir != "" {
+		// Lets a human look at the rendering: GAMEDAY_SAMPLE_DIR=/tmp go test -run Chart
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "sample-record.md"), md.Bytes(), 0o644))
+		var again bytes.Buffer
+		require.NoError(t, WriteChart(&again, d, res))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "record.png"), again.Bytes(), 0o644))
+	}
+}
+
+func TestChartWithoutObservations(t *testing.T) {
+	var img bytes.Buffer
+	require.NoError(t, WriteChart(&img, Drill{}, Results{}))
+	_, err := png.Decode(&img)
+	require.NoError(t, err)
+}
+
+// writeJSONL writes records as a journal file.
+func writeJSONL[T any](t *testing.T, path string, records []T) {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, r := range records {
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		buf.Write(append(b, '\n'))
+	}
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+}
+
+func TestReportCommandExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	sc := failoverScenario()
+	d := sc.drill(t)
+	paths := map[string]string{
+		"timeline":   filepath.Join(dir, "dr-timeline.tsv"),
+		"heartbeats": filepath.Join(dir, "heartbeats.jsonl"),
+		"probes":     filepath.Join(dir, "probes.jsonl"),
+	}
+	require.NoError(t, os.WriteFile(paths["timeline"], []byte(sc.timeline), 0o644))
+	writeJSONL(t, paths["heartbeats"], d.Heartbeats)
+	writeJSONL(t, paths["probes"], d.Probes)
+	out := filepath.Join(dir, "records", "2026-11-25-record.md")
+
+	run := func(extra ...string) (int, string) {
+		args := append([]string{"report", "--timeline", paths["timeline"], "--heartbeats", paths["heartbeats"],
+			"--probes", paths["probes"], "--primary-region", "eu-west-1", "--standby-region", "eu-central-1",
+			"--out", out}, extra...)
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), args, &stdout, &stderr)
+		return code, stderr.String()
+	}
+
+	code, stderr := run("--rto", "15m")
+	assert.Equal(t, ExitInconclusive, code, "RPO cannot be measured without the promoted database: %s", stderr)
+	record, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(record), "![Drill timeline](2026-11-25-record.png)")
+	_, err = os.Stat(filepath.Join(dir, "records", "2026-11-25-record.png"))
+	require.NoError(t, err)
+
+	code, _ = run("--rto", "1m")
+	assert.Equal(t, ExitObjectiveMissed, code)
+
+	assert.Equal(t, ExitUsage, Main(context.Background(), []string{"report"}, &bytes.Buffer{}, &bytes.Buffer{}))
+	assert.Equal(t, ExitUsage, Main(context.Background(), []string{"bogus"}, &bytes.Buffer{}, &bytes.Buffer{}))
+}
