@@ -91,6 +91,10 @@ func TestPhaseFailingBackReplicatesTheStandby(t *testing.T) {
 	assert.False(t, rebuilt.Protect)
 	assert.False(t, rebuilt.Inputs["deletionProtection"].BoolValue())
 	assert.NotEmpty(t, rebuilt.Inputs["finalSnapshotIdentifier"].StringValue(), "a rebuild still leaves a final snapshot")
+	assert.NotEqual(t, db.Inputs["finalSnapshotIdentifier"], rebuilt.Inputs["finalSnapshotIdentifier"],
+		"each rebuild's final snapshot has a name of its own")
+	keepers := rebuild.mocks.one(t, "random:index/randomId:RandomId").Inputs["keepers"].ObjectValue()
+	assert.Equal(t, "true", keepers["rebuild"].StringValue())
 }
 
 func TestPhaseSwitchedBackIsNormalAgain(t *testing.T) {

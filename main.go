@@ -51,6 +51,10 @@ func program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	dbArgs.FinalSnapshotSuffix, err = replication.NewFinalSnapshotSuffix(ctx, componentName+"-db-final-snapshot", cfg.Database.Rebuild, prov.random)
+	if err != nil {
+		return nil, err
+	}
 
 	zoneID, err := dns.LookupZone(ctx, cfg.Domain, prov.regional)
 	if err != nil {

@@ -120,6 +120,8 @@ func (m *recorder) answer(args pulumi.MockResourceArgs) (string, resource.Proper
 		}), nil
 	case "random:index/randomPassword:RandomPassword":
 		set("result", "mock-generated-password-0123456789")
+	case "random:index/randomId:RandomId":
+		set("hex", fmt.Sprintf("%08x", len(in["keepers"].ObjectValue()["rebuild"].StringValue())))
 	case "eks:index:Cluster":
 		set("kubeconfig", map[string]any{"apiVersion": "v1"})
 		set("kubeconfigJson", `{"apiVersion":"v1"}`)

@@ -107,9 +107,10 @@ func (b *builder) database(net *network, key *kms.Key, cl *cluster) (*rds.Instan
 	default:
 		return nil, fmt.Errorf("region %s: database mode %q is neither writer nor replica", b.name, cfg.Mode)
 	}
-	// The final snapshot's name is fixed per stack and instance: a rebuild
-	// that deletes the database leaves it behind under a predictable name.
-	args.FinalSnapshotIdentifier = pulumi.String(finalSnapshotName(b.args.ClusterName))
+	// The final snapshot a deletion leaves behind: named after the cluster
+	// and a suffix that changes with every rebuild, so that the second
+	// failback of a stack does not collide with the first one's snapshot.
+	args.FinalSnapshotIdentifier = pulumi.Sprintf("%s-db-final-%s", b.args.ClusterName, cfg.FinalSnapshotSuffix)
 
 	db, err := rds.NewInstance(b.ctx, b.child(DatabaseResourceName), args, b.opts(
 		// A plain `pulumi up` never deletes or replaces the database; the
@@ -128,8 +129,4 @@ func (b *builder) database(net *network, key *kms.Key, cl *cluster) (*rds.Instan
 func ParameterGroupFamily(engineVersion string) string {
 	major, _, _ := strings.Cut(engineVersion, ".")
 	return "postgres" + major
-}
-
-func finalSnapshotName(clusterName string) string {
-	return clusterName + "-db-final"
 }

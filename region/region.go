@@ -57,6 +57,9 @@ type DatabaseArgs struct {
 	MasterPassword pulumi.StringInput
 	// ReplicateSourceArn is the peer writer's ARN in replica mode.
 	ReplicateSourceArn pulumi.StringInput
+	// FinalSnapshotSuffix makes the final snapshot's name unique per
+	// rebuild (replication.NewFinalSnapshotSuffix).
+	FinalSnapshotSuffix pulumi.StringInput
 }
 
 // Region is the component's state: its outputs are the region's half of the

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -29,4 +30,18 @@ func NewMasterPassword(ctx *pulumi.Context, name string, provider *random.Provid
 		return pulumi.StringOutput{}, fmt.Errorf("generate database master password: %w", err)
 	}
 	return pulumi.ToSecret(pw.Result).(pulumi.StringOutput), nil
+}
+
+// NewFinalSnapshotSuffix is a random suffix for the database's final
+// snapshot that is drawn anew whenever database.rebuild changes: every
+// rebuild's deletion leaves a snapshot of its own name.
+func NewFinalSnapshotSuffix(ctx *pulumi.Context, name string, rebuild bool, provider *random.Provider, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	id, err := random.NewRandomId(ctx, name, &random.RandomIdArgs{
+		ByteLength: pulumi.Int(4),
+		Keepers:    pulumi.StringMap{"rebuild": pulumi.String(strconv.FormatBool(rebuild))},
+	}, append(opts, pulumi.Provider(provider))...)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("final snapshot suffix: %w", err)
+	}
+	return id.Hex, nil
 }
