@@ -3,7 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 GO_FILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
 
-.PHONY: test fmt-check vet go-test scripts-test workflows-lint deploy preview
+.PHONY: test fmt-check vet go-test scripts-test workflows-lint deploy preview lab
+
+# The lab's real Pulumi CLI, built from the Go module proxy in a module of
+# its own (tools/pulumi) so the program's go.mod stays lean. ~5-7 min cold.
+LAB_BIN := .lab/bin
+PULUMI_CLI := $(LAB_BIN)/pulumi
 
 ## test: everything CI runs (gofmt, go vet, go test, runbook scripts, workflows)
 test: fmt-check vet go-test scripts-test workflows-lint
@@ -36,3 +41,14 @@ deploy:
 preview:
 	pulumi preview --stack primary
 	pulumi preview --stack standby
+
+## lab: rehearse failover and failback locally (PostgreSQL, Route 53 simulator,
+## the real Pulumi CLI, runbooks/bin/dr unmodified); rewrites
+## runbooks/gameday/lab-rehearsal.md and .png
+lab: $(PULUMI_CLI)
+	go build -o $(LAB_BIN)/drlab ./cmd/drlab
+	$(LAB_BIN)/drlab --pulumi $(PULUMI_CLI) --record runbooks/gameday/lab-rehearsal.md
+
+$(PULUMI_CLI): tools/pulumi/go.mod tools/pulumi/go.sum
+	mkdir -p $(LAB_BIN)
+	cd tools/pulumi && go build -o ../../$(PULUMI_CLI) github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
