@@ -1,0 +1,37 @@
+package lab
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// The pulumi shim must hand every command but `up` to the real CLI: a
+// misread `stack output` would feed the runbook the lab's guesses.
+func TestIsPulumiUp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		up   bool
+	}{
+		{[]string{"up", "--yes", "-s", "standby"}, true},
+		{[]string{"-s", "primary", "up", "--replace", "urn:x"}, true},
+		{[]string{"--stack", "up", "stack", "output", "--json"}, false}, // a stack named "up"
+		{[]string{"stack", "output", "--json", "-s", "primary"}, false},
+		{[]string{"config", "set", "--path", "-s", "standby", "taskflow:database.mode", "writer"}, false},
+		{[]string{"preview", "-s", "standby"}, false},
+		{nil, false},
+	} {
+		assert.Equal(t, tc.up, isPulumiUp(tc.args), "%v", tc.args)
+	}
+}
+
+func TestParseCLI(t *testing.T) {
+	c := parseCLI([]string{"rds", "describe-db-instances", "--region", "eu-central-1", "--db-instance-identifier", "db-1",
+		"--query", "DBInstances[0].DeletionProtection", "--output", "text", "--no-paginate", "--x=y"})
+	assert.Equal(t, []string{"rds", "describe-db-instances"}, c.words)
+	assert.Equal(t, "eu-central-1", c.flags["region"])
+	assert.Equal(t, "db-1", c.flags["db-instance-identifier"])
+	assert.Equal(t, "DBInstances[0].DeletionProtection", c.flags["query"])
+	assert.Equal(t, "true", c.flags["no-paginate"])
+	assert.Equal(t, "y", c.flags["x"])
+}
