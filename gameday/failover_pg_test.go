@@ -43,24 +43,12 @@ type journalAck struct {
 // writes and RPO against values computed independently from the journal and
 // the promoted database.
 func TestFailoverAgainstRealPostgres(t *testing.T) {
-	r := newPGRunner(t)
-	root := r.tempDir(t)
-	primary := newPrimary(t, r, root)
-	proxy := newReplicationProxy(t, primary.port)
-	replica := newReplica(t, r, root, proxy.Port())
-	t.Cleanup(func() {
-		if t.Failed() {
-			primary.dumpLog(t)
-			replica.dumpLog(t)
-		}
-	})
-
-	primaryConn := connect(t, primary.DSN())
-	waitFor(t, "the standby to stream", 20*time.Second, func() bool {
-		var n int
-		err := primaryConn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'`).Scan(&n)
-		return err == nil && n == 1
-	})
+	lab := newPGLab(t)
+	primary := lab.newPrimary()
+	proxy := newReplicationProxy(t, primary.Port)
+	// NewReplicaVia returns once the primary reports the standby streaming.
+	replica := lab.newReplica(primary, proxy.Addr())
+	writerDSN, replicaDSN := primary.DSN("postgres"), replica.DSN("postgres")
 
 	const interval = 100 * time.Millisecond
 	journal := &syncBuffer{}
@@ -70,7 +58,7 @@ func TestFailoverAgainstRealPostgres(t *testing.T) {
 	stopHeartbeat := sync.OnceFunc(func() { cancelHeartbeat(); heartbeatErr = <-done })
 	go func() {
 		_, err := RunHeartbeat(ctx, HeartbeatConfig{
-			Endpoints: []Endpoint{{Name: "writer", DSN: primary.DSN()}, {Name: "replica", DSN: replica.DSN()}},
+			Endpoints: []Endpoint{{Name: "writer", DSN: writerDSN}, {Name: "replica", DSN: replicaDSN}},
 			Interval:  interval,
 			Timeout:   500 * time.Millisecond,
 			Journal:   NewJournalWriter(journal),
@@ -95,19 +83,18 @@ func TestFailoverAgainstRealPostgres(t *testing.T) {
 	proxy.Hold()
 	heldFrom := acksOn("writer")
 	waitFor(t, "heartbeats acknowledged while replication is held", 5*time.Second, func() bool { return acksOn("writer") >= heldFrom+5 })
-	primaryConn.Close(context.Background())
-	primary.stopImmediately()
+	require.NoError(t, primary.StopImmediate(context.Background()))
 	proxy.Close()
 	time.Sleep(3 * interval) // the heartbeat must keep going through the outage
 
-	r.run(t, "pg_ctl", "-D", replica.dataDir, "-w", "-t", "30", "promote")
+	require.NoError(t, replica.Promote(context.Background()))
 	waitFor(t, "heartbeats on the promoted replica", 10*time.Second, func() bool { return acksOn("replica") >= 5 })
 	stopHeartbeat()
 	require.NoError(t, heartbeatErr)
 
 	// Independent truth: the journal's acknowledgements on the old writer
 	// against the rows the promoted database actually has.
-	promotedConn := connect(t, replica.DSN())
+	promotedConn := connect(t, replicaDSN)
 	rows, err := promotedConn.Query(context.Background(), `SELECT seq, sent_at FROM dr_heartbeat`)
 	require.NoError(t, err)
 	presentAt := map[int64]time.Time{}
@@ -143,7 +130,7 @@ func TestFailoverAgainstRealPostgres(t *testing.T) {
 	ws := DetectWriterSwitch(heartbeats)
 	require.Equal(t, "writer", ws.OldWriter)
 	require.Equal(t, "replica", ws.NewWriter)
-	promoted, err := LoadPromotedHeartbeats(context.Background(), replica.DSN(), ws.OldWriter, MinSeq(heartbeats), 5*time.Second)
+	promoted, err := LoadPromotedHeartbeats(context.Background(), replicaDSN, ws.OldWriter, MinSeq(heartbeats), 5*time.Second)
 	require.NoError(t, err)
 	rpo := ComputeRPO(heartbeats, promoted, true, 10*time.Second)
 

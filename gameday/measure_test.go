@@ -28,9 +28,8 @@ const measureCommand = "GAMEDAY_MEASURE_OUT=$PWD/runbooks/gameday/measurements.m
 //	GAMEDAY_MEASURE_OUT=$PWD/runbooks/gameday/measurements.md \
 //	  go test -run '^$' -bench BenchmarkMeasurements -benchtime 1x ./gameday/
 func BenchmarkMeasurements(b *testing.B) {
-	r := newPGRunner(b)
-	primary := newPrimary(b, r, r.tempDir(b))
-	endpoints := []Endpoint{{Name: "writer", DSN: primary.DSN()}}
+	primary := newPGLab(b).newPrimary()
+	endpoints := []Endpoint{{Name: "writer", DSN: primary.DSN("postgres")}}
 
 	rate, insertP99 := measureSustainedRate(b, endpoints, 3*time.Second)
 	hbStats := measureHeartbeatLoop(b, endpoints, MinHeartbeatInterval, 6*time.Second)

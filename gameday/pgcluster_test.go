@@ -1,133 +1,74 @@
 package gameday
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskflow/taskflow-dr/lab/pg"
 )
 
-// pgBinDir is Debian's PostgreSQL 15 location; PG_BINDIR overrides it.
-func pgBinDir(t testing.TB) string {
-	dir := os.Getenv("PG_BINDIR")
-	if dir == "" {
-		dir = "/usr/lib/postgresql/15/bin"
-	}
-	if _, err := os.Stat(filepath.Join(dir, "initdb")); err != nil {
-		t.Skipf("PostgreSQL binaries not found in %s (install postgresql-15 or set PG_BINDIR): %v", dir, err)
-	}
-	return dir
+// pgLab is a lab root holding this test's PostgreSQL clusters, run by
+// lab/pg. The test is skipped when the PostgreSQL binaries are missing;
+// every cluster is closed and the root removed at cleanup.
+type pgLab struct {
+	t    testing.TB
+	root string
 }
 
-// pgRunner runs PostgreSQL binaries, dropping to the postgres user when the
-// test runs as root because initdb and postgres refuse to run as root.
-type pgRunner struct {
-	bin  string
-	cred *syscall.Credential
-	uid  int
-	gid  int
-}
-
-func newPGRunner(t testing.TB) *pgRunner {
-	r := &pgRunner{bin: pgBinDir(t), uid: -1, gid: -1}
-	if os.Geteuid() != 0 {
-		return r
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		t.Skipf("running as root but there is no postgres user to run PostgreSQL as: %v", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	r.uid, r.gid = uid, gid
-	r.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	return r
-}
-
-func (r *pgRunner) run(t testing.TB, name string, args ...string) {
+func newPGLab(t testing.TB) *pgLab {
 	t.Helper()
-	if out, err := r.output(name, args...); err != nil {
-		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	if _, err := pg.BinDir(); err != nil {
+		t.Skip(err)
 	}
+	root, err := pg.TempRoot("gameday-pg-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(root) })
+	return &pgLab{t: t, root: root}
 }
 
-func (r *pgRunner) output(name string, args ...string) ([]byte, error) {
-	cmd := exec.Command(filepath.Join(r.bin, name), args...)
-	if r.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.cred}
-	}
-	// pg_ctl start leaves the postmaster running with our pipes open;
-	// capturing into a buffer via files avoids waiting on them forever.
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	return buf.Bytes(), err
-}
-
-// tempDir creates a directory the postgres user owns, removed on cleanup.
-func (r *pgRunner) tempDir(t testing.TB) string {
-	dir, err := os.MkdirTemp("", "gameday-pg-")
-	if err != nil {
-		t.Fatalf("create temp dir: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if r.cred != nil {
-		if err := os.Chown(dir, r.uid, r.gid); err != nil {
-			t.Fatalf("chown %s: %v", dir, err)
+// add creates a cluster with create on a free port and closes it at
+// cleanup; on failure the server log is logged.
+func (l *pgLab) add(name string, create func(ctx context.Context, root, name string, port int) (*pg.Cluster, error)) *pg.Cluster {
+	l.t.Helper()
+	port, err := pg.FreePort()
+	require.NoError(l.t, err)
+	c, err := create(context.Background(), l.root, name, port)
+	require.NoError(l.t, err)
+	l.t.Cleanup(func() {
+		if l.t.Failed() {
+			dumpLog(l.t, c)
 		}
-	}
-	return dir
+		assert.NoError(l.t, c.Close(), "cleanup")
+	})
+	return c
 }
 
-// pgCluster is one running PostgreSQL instance on a loopback port.
-type pgCluster struct {
-	r       *pgRunner
-	dataDir string
-	port    int
-	logFile string
+// newPrimary starts a writer.
+func (l *pgLab) newPrimary() *pg.Cluster {
+	return l.add("primary", pg.NewWriter)
 }
 
-func (c *pgCluster) DSN() string {
-	return fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=postgres sslmode=disable", c.port)
+// newReplica clones primary through addr (a proxy in front of it) and
+// streams asynchronously through the same path.
+func (l *pgLab) newReplica(primary *pg.Cluster, addr string) *pg.Cluster {
+	return l.add("replica", func(ctx context.Context, root, name string, port int) (*pg.Cluster, error) {
+		return pg.NewReplicaVia(ctx, root, name, port, primary, addr)
+	})
 }
 
-// serverOptions keep the test cluster small and fast; fsync=off is safe
-// because an immediate stop kills processes, not the machine.
-func (c *pgCluster) serverOptions(socketDir string) string {
-	return fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c wal_level=replica -c fsync=off "+
-		"-c shared_buffers=16MB -c max_wal_senders=4 -c hot_standby=on -c wal_receiver_status_interval=1s", c.port, socketDir)
-}
-
-func (c *pgCluster) start(t testing.TB) {
-	t.Helper()
-	socketDir := filepath.Dir(c.dataDir)
-	c.r.run(t, "pg_ctl", "-D", c.dataDir, "-l", c.logFile, "-w", "-t", "30", "-o", c.serverOptions(socketDir), "start")
-	t.Cleanup(func() { c.stopImmediately() })
-}
-
-// stopImmediately is SIGQUIT to the postmaster: no checkpoint, no flush to
-// replicas, the closest a test gets to pulling the plug. Errors are ignored
-// because the cluster may already be down.
-func (c *pgCluster) stopImmediately() {
-	_, _ = c.r.output("pg_ctl", "-D", c.dataDir, "-m", "immediate", "-w", "stop")
-}
-
-func (c *pgCluster) dumpLog(t testing.TB) {
-	if b, err := os.ReadFile(c.logFile); err == nil {
-		t.Logf("log of %s:\n%s", c.dataDir, lastBytes(b, 4000))
+func dumpLog(t testing.TB, c *pg.Cluster) {
+	if b, err := os.ReadFile(c.LogFile()); err == nil {
+		t.Logf("log of %s:\n%s", c.Name, lastBytes(b, 4000))
 	}
 }
 
@@ -136,34 +77,6 @@ func lastBytes(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
-}
-
-// newPrimary initialises and starts a primary cluster.
-func newPrimary(t testing.TB, r *pgRunner, root string) *pgCluster {
-	c := &pgCluster{r: r, dataDir: filepath.Join(root, "primary"), port: freePort(t), logFile: filepath.Join(root, "primary.log")}
-	r.run(t, "initdb", "-D", c.dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
-	c.start(t)
-	return c
-}
-
-// newReplica clones the primary through sourcePort (the primary itself or a
-// proxy in front of it) with pg_basebackup -R, so the standby streams
-// asynchronously through the same path.
-func newReplica(t testing.TB, r *pgRunner, root string, sourcePort int) *pgCluster {
-	c := &pgCluster{r: r, dataDir: filepath.Join(root, "replica"), port: freePort(t), logFile: filepath.Join(root, "replica.log")}
-	r.run(t, "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(sourcePort), "-U", "postgres",
-		"-D", c.dataDir, "-R", "-X", "stream", "--no-sync", "-c", "fast")
-	c.start(t)
-	return c
-}
-
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func connect(t testing.TB, dsn string) *pgx.Conn {
@@ -216,7 +129,7 @@ func newReplicationProxy(t testing.TB, targetPort int) *replicationProxy {
 	return p
 }
 
-func (p *replicationProxy) Port() int { return p.listener.Addr().(*net.TCPAddr).Port }
+func (p *replicationProxy) Addr() string { return p.listener.Addr().String() }
 
 func (p *replicationProxy) accept() {
 	for {

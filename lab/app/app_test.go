@@ -3,104 +3,52 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/taskflow/taskflow-dr/lab/pg"
 )
 
-const pgBin = "/usr/lib/postgresql/15/bin"
-
-// startPostgres runs a throwaway PostgreSQL 15 as the postgres user on a
-// free loopback port and returns its DSN and an idempotent stop function
-// (also run at cleanup). It skips the test when that is not possible.
+// startPostgres runs a throwaway PostgreSQL 15 writer (lab/pg) on a free
+// loopback port with the app's schema and returns its DSN and an idempotent
+// fast-shutdown function. The cluster is closed and its root removed at
+// cleanup. It skips the test when the PostgreSQL binaries are missing.
 func startPostgres(t *testing.T) (dsn string, stop func()) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(pgBin, "initdb")); err != nil {
-		t.Skipf("PostgreSQL binaries not available: %v", err)
+	if _, err := pg.BinDir(); err != nil {
+		t.Skip(err)
 	}
-	pgUser, err := user.Lookup("postgres")
-	if err != nil || os.Geteuid() != 0 {
-		t.Skip("need root and a postgres user to run the server")
-	}
-	uid, _ := strconv.Atoi(pgUser.Uid)
-	gid, _ := strconv.Atoi(pgUser.Gid)
-	asPostgres := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-
-	data := t.TempDir()
-	// t.TempDir's parent is root-only; postgres must be able to reach data.
-	if err := os.Chmod(filepath.Dir(data), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(data, uid, gid); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "postgres.log"))
+	root, err := pg.TempRoot("app-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { logFile.Close() })
-
-	initdb := exec.Command(filepath.Join(pgBin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")
-	initdb.SysProcAttr, initdb.Dir = asPostgres, data
-	if out, err := initdb.CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	t.Cleanup(func() { os.RemoveAll(root) })
+	port, err := pg.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
-	srv := exec.Command(filepath.Join(pgBin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+data, "-c", "fsync=off")
-	srv.SysProcAttr, srv.Dir, srv.Stdout, srv.Stderr = asPostgres, data, logFile, logFile
-	if err := srv.Start(); err != nil {
-		t.Fatalf("start postgres: %v", err)
+	ctx := context.Background()
+	db, err := pg.NewWriter(ctx, root, "app", port)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var once sync.Once
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	if err := db.Exec(ctx, Schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
 	stop = func() {
-		once.Do(func() {
-			// SIGINT is PostgreSQL's fast shutdown: clients are cut off.
-			_ = srv.Process.Signal(syscall.SIGINT)
-			_ = srv.Wait()
-		})
-	}
-	t.Cleanup(stop)
-
-	dsn = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		conn, err := pgx.Connect(ctx, dsn)
-		if err == nil {
-			_, err = conn.Exec(ctx, Schema)
-			conn.Close(ctx)
-			cancel()
-			if err != nil {
-				t.Fatalf("create schema: %v", err)
-			}
-			return dsn, stop
+		if err := db.Stop(ctx); err != nil {
+			t.Errorf("stop postgres: %v", err)
 		}
-		cancel()
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logFile.Name())
-			t.Fatalf("postgres not ready: %v\n%s", err, log)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
+	return db.DSN("postgres"), stop
 }
 
 func startEndpoint(t *testing.T, dsn string) *Endpoint {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -66,12 +67,33 @@ func NewReplica(ctx context.Context, root, name string, port int, source *Cluste
 	if source == nil {
 		return nil, fmt.Errorf("new replica %s: no source cluster", name)
 	}
+	return newReplica(ctx, root, name, port, source, source.addr(), "")
+}
+
+// NewReplicaVia is NewReplica with the replica reaching source at
+// sourceAddr ("host:port") instead of source's own address: both the base
+// backup and the streaming connection (primary_conninfo) go there, so a
+// proxy listening at sourceAddr sits on the replication path and can delay
+// or cut it. Source itself is still queried directly, to wait for streaming
+// and for Lag. On error nothing is left behind.
+func NewReplicaVia(ctx context.Context, root, name string, port int, source *Cluster, sourceAddr string) (*Cluster, error) {
+	if source == nil {
+		return nil, fmt.Errorf("new replica %s: no source cluster", name)
+	}
+	if _, _, err := net.SplitHostPort(sourceAddr); err != nil {
+		return nil, fmt.Errorf("new replica %s of %s: source address: %w", name, source.Name, err)
+	}
+	return newReplica(ctx, root, name, port, source, sourceAddr, " via "+sourceAddr)
+}
+
+// newReplica clones source through sourceAddr; via qualifies its errors.
+func newReplica(ctx context.Context, root, name string, port int, source *Cluster, sourceAddr, via string) (*Cluster, error) {
 	c, err := newCluster(root, name, port)
 	if err != nil {
-		return nil, fmt.Errorf("new replica %s of %s: %w", name, source.Name, err)
+		return nil, fmt.Errorf("new replica %s of %s%s: %w", name, source.Name, via, err)
 	}
-	if err := c.cloneFrom(ctx, source); err != nil {
-		return nil, errors.Join(fmt.Errorf("new replica %s of %s: %w", name, source.Name, err), c.Close())
+	if err := c.cloneFrom(ctx, source, sourceAddr); err != nil {
+		return nil, errors.Join(fmt.Errorf("new replica %s of %s%s: %w", name, source.Name, via, err), c.Close())
 	}
 	return c, nil
 }
@@ -133,14 +155,15 @@ func (c *Cluster) initWriter(ctx context.Context) error {
 	return c.Start(ctx)
 }
 
-// cloneFrom fills the empty c.Dir with a base backup of source, starts it as
-// a standby and waits until source streams to it. On error the server may be
-// left running; callers stop it.
-func (c *Cluster) cloneFrom(ctx context.Context, source *Cluster) error {
+// cloneFrom fills the empty c.Dir with a base backup of source, taken and
+// later streamed through sourceAddr, starts it as a standby and waits until
+// source streams to it. On error the server may be left running; callers
+// stop it.
+func (c *Cluster) cloneFrom(ctx context.Context, source *Cluster, sourceAddr string) error {
 	// -R writes standby.signal and primary_conninfo (from the DSN, so the
 	// replica reconnects with the same short connect_timeout); -X stream
 	// copies the WAL written during the backup so the clone is consistent.
-	if err := c.r.run(ctx, nil, "pg_basebackup", "-d", source.DSN("postgres"), "-D", c.Dir,
+	if err := c.r.run(ctx, nil, "pg_basebackup", "-d", dsnAt(sourceAddr, "postgres"), "-D", c.Dir,
 		"-R", "-X", "stream", "-c", "fast", "--no-sync"); err != nil {
 		return err
 	}
@@ -261,7 +284,17 @@ func (c *Cluster) logTail() string {
 
 // DSN is a libpq URL for database on this cluster.
 func (c *Cluster) DSN(database string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable&connect_timeout=2", c.Port, database)
+	return dsnAt(c.addr(), database)
+}
+
+// addr is the cluster's TCP address, 127.0.0.1:Port.
+func (c *Cluster) addr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Port))
+}
+
+// dsnAt is a libpq URL for database on the server at addr ("host:port").
+func dsnAt(addr, database string) string {
+	return fmt.Sprintf("postgres://postgres@%s/%s?sslmode=disable&connect_timeout=2", addr, database)
 }
 
 // Start starts the server and waits until it accepts connections (read-only
@@ -414,7 +447,7 @@ func (c *Cluster) rebuild(ctx context.Context, source *Cluster) error {
 	if err := c.r.mkdirOwned(c.Dir); err != nil {
 		return fmt.Errorf("after moving the old data directory to %s: %w", old, err)
 	}
-	return c.cloneFrom(ctx, source)
+	return c.cloneFrom(ctx, source, source.addr())
 }
 
 // moveAside renames Dir to a fresh <Dir>.old-<unix> and returns that name.
