@@ -56,7 +56,8 @@ type Lab struct {
 	mu       sync.Mutex
 	regions  map[string]*region // by stack name
 	sim      *dnssim.Sim
-	snaps    []string // snapshot files, by name order
+	relay    *latencyRelay // the cross-region link of the replication, when simulated
+	snaps    []string      // snapshot files, by name order
 	stacks   *pulumiStacks
 	appPort  int
 	control  *http.Server
@@ -91,6 +92,21 @@ func (l *Lab) peerOf(r *region) *region {
 		}
 	}
 	return nil
+}
+
+// cutPrimary is the outage: the primary region's endpoint and database go
+// down at once, and the cross-region link with them, so WAL still in
+// flight to the standby is lost as it would be.
+func (l *Lab) cutPrimary(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	primary := l.regions["primary"]
+	var errs []error
+	if l.relay != nil {
+		errs = append(errs, l.relay.Close())
+	}
+	errs = append(errs, primary.app.Close(), primary.db.StopImmediate(ctx))
+	return errors.Join(errs...)
 }
 
 // startControl serves the shims on a loopback port.

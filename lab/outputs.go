@@ -26,7 +26,10 @@ type Options struct {
 	// Scale divides Route 53's timings (interval, TTL): 10 turns a 10 s
 	// interval into 1 s. Database and runbook steps run at their real speed.
 	Scale int
-	Logf  func(format string, args ...any)
+	// ReplicationDelay holds the primary's WAL stream back on its way to
+	// the standby, as cross-region replication lag does.
+	ReplicationDelay time.Duration
+	Logf             func(format string, args ...any)
 
 	stacks map[string]*config.Config
 }

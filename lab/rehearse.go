@@ -141,12 +141,12 @@ func (r *rehearsal) run(ctx context.Context) error {
 
 	// The outage: the primary region is cut, database and endpoint at once.
 	cut := time.Now()
-	l.mu.Lock()
-	errCut := errors.Join(primary.app.Close(), primary.db.StopImmediate(ctx))
-	l.mu.Unlock()
-	if errCut != nil {
+	if errCut := l.cutPrimary(ctx); errCut != nil {
 		return fmt.Errorf("lab: cut the primary region: %w", errCut)
 	}
+	// Requests already in flight may complete while the endpoint shuts
+	// down: the region is fully gone only from here.
+	cutDone := time.Now()
 	l.opts.Logf("lab: primary region cut at %s", cut.UTC().Format(time.RFC3339Nano))
 	failoverErr := r.runbook(ctx, "failover", "--yes")
 	r.assert("failover runbook succeeds", failoverErr == nil, "%v", errOrOK(failoverErr))
@@ -168,7 +168,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 	r.cut = cut
 	r.fromCut(failover, cfg.Objectives.RTO.Duration)
 	promotedAt := failover.RTO.PromotionDone.At
-	lostFailover := r.lostOnFailover(ctx, cut)
+	lostFailover := r.lostOnFailover(ctx, cutDone)
 
 	// The old primary comes back, diverged: the fence must keep every
 	// request and every write off it.
@@ -217,7 +217,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 	wg.Wait()
 
 	writes := r.load.snapshot()
-	splitBrain := acksBetween(writes, primary.name, cut, switchStart)
+	splitBrain := acksBetween(writes, primary.name, cutDone, switchStart)
 	r.assert("no write acknowledged by the primary between the cut and the switchover", len(splitBrain) == 0, "%d", len(splitBrain))
 	lostBack, newestAcked := r.lostOnFailback(ctx, promotedAt, writes)
 	r.assert("switchover RPO 0: every write acknowledged since the promotion is on the primary", len(lostBack) == 0,
@@ -348,9 +348,9 @@ func (r *rehearsal) readDrill(ctx context.Context) (gameday.Drill, []gameday.Sto
 
 // lostOnFailover counts the app writes the primary acknowledged that the
 // promoted standby does not have: the asynchronous replication's loss.
-func (r *rehearsal) lostOnFailover(ctx context.Context, cut time.Time) []int64 {
+func (r *rehearsal) lostOnFailover(ctx context.Context, cutDone time.Time) []int64 {
 	l := r.lab
-	acked := acksBetween(r.load.snapshot(), l.regions["primary"].name, r.start, cut.Add(time.Second))
+	acked := acksBetween(r.load.snapshot(), l.regions["primary"].name, r.start, cutDone)
 	present, err := l.regions["standby"].db.QueryInt64s(ctx, "SELECT id FROM lab_writes")
 	r.assert("the promoted standby can be read", err == nil, "%v", errOrOK(err))
 	return missing(acked, present)

@@ -58,7 +58,7 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 	if err := writer.Exec(ctx, app.Schema); err != nil {
 		return nil, fmt.Errorf("lab: create the app's table: %w", err)
 	}
-	replica, err := l.startDatabase(ctx, "standby", writer)
+	replica, err := l.startReplica(ctx, "standby", writer)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +122,30 @@ func (l *Lab) startDatabase(ctx context.Context, stack string, source *pg.Cluste
 	} else {
 		c, err = pg.NewReplica(ctx, root, stack, port, source)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("lab: %s database: %w", stack, err)
+	}
+	l.onShutdown(c.Close)
+	return c, nil
+}
+
+// startReplica starts the standby's replica, through a latency relay when
+// the lab simulates cross-region replication lag.
+func (l *Lab) startReplica(ctx context.Context, stack string, source *pg.Cluster) (*pg.Cluster, error) {
+	if l.opts.ReplicationDelay <= 0 {
+		return l.startDatabase(ctx, stack, source)
+	}
+	relay, err := startLatencyRelay(fmt.Sprintf("127.0.0.1:%d", source.Port), l.opts.ReplicationDelay)
+	if err != nil {
+		return nil, err
+	}
+	l.onShutdown(relay.Close)
+	l.relay = relay
+	port, err := pg.FreePort()
+	if err != nil {
+		return nil, fmt.Errorf("lab: port for the %s database: %w", stack, err)
+	}
+	c, err := pg.NewReplicaVia(ctx, filepath.Join(l.opts.Dir, "pg"), stack, port, source, relay.Addr())
 	if err != nil {
 		return nil, fmt.Errorf("lab: %s database: %w", stack, err)
 	}

@@ -34,6 +34,7 @@ func rehearse(args []string) int {
 	record := fs.String("record", "runbooks/gameday/lab-rehearsal.md", "where the record goes (the chart goes beside it)")
 	scale := fs.Int("scale", 10, "divide Route 53's interval and TTL by this")
 	writeEvery := fs.Duration("write-interval", 100*time.Millisecond, "the app write load's pace")
+	replDelay := fs.Duration("replication-delay", 250*time.Millisecond, "how long the standby's WAL stream is held back (cross-region replication lag)")
 	verbose := fs.Bool("v", false, "log every shimmed call")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -77,12 +78,13 @@ func rehearse(args []string) int {
 	recordAbs, _ := filepath.Abs(*record)
 	pulumiAbs, _ := filepath.Abs(*pulumiBin)
 	err = lab.Rehearse(ctx, lab.Options{
-		Dir:       filepath.Join(dir, "lab"),
-		RepoDir:   repoAbs,
-		PulumiBin: pulumiAbs,
-		ShimDir:   shims,
-		Scale:     *scale,
-		Logf:      quiet,
+		Dir:              filepath.Join(dir, "lab"),
+		RepoDir:          repoAbs,
+		PulumiBin:        pulumiAbs,
+		ShimDir:          shims,
+		Scale:            *scale,
+		ReplicationDelay: *replDelay,
+		Logf:             quiet,
 	}, lab.RehearsalOptions{
 		DRScript:          filepath.Join(repoAbs, "runbooks", "bin", "dr"),
 		Record:            recordAbs,
