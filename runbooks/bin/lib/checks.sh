@@ -13,9 +13,7 @@ live() {
 
 cmd_status() {
   local P=$PRIMARY_STACK S=$STANDBY_STACK stack r id
-  step read-outputs
-  load_outputs "$P"
-  load_outputs "$S"
+  read_both_outputs
   for stack in "$P" "$S"; do
     r=$(out "$stack" region)
     id=$(out "$stack" dbInstanceId)
@@ -151,9 +149,7 @@ pf_unfenced() {
 cmd_preflight() {
   local P=$PRIMARY_STACK S=$STANDBY_STACK
   [[ -n ${IMAGE_TAG:-} ]] || usage_error "preflight needs --image-tag TAG (the release image that must exist in both regions)"
-  step read-outputs
-  load_outputs "$P"
-  load_outputs "$S"
+  read_both_outputs
   require_outputs "$P" region ecrRepositoryName dbSecretArn healthCheckId endpointHealthCheckId
   require_outputs "$S" region dbInstanceId ecrRepositoryName clusterName rpoObjectiveSeconds nodeGroup.desiredSize
   PR=$(out "$P" region)

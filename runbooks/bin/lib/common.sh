@@ -192,6 +192,13 @@ load_outputs() {
   STACK_JSON[$stack]=$json
 }
 
+# read_both_outputs : the read-outputs step every command starts with.
+read_both_outputs() {
+  step read-outputs
+  load_outputs "$PRIMARY_STACK"
+  load_outputs "$STANDBY_STACK"
+}
+
 # out STACK PATH : one output (PATH may be nested: nodeGroup.asgName).
 out() {
   local stack=$1 path=$2 v

@@ -17,9 +17,7 @@ cmd_failback() {
   local P=$PRIMARY_STACK S=$STANDBY_STACK
   local pr sr pid sid sarn purn hc rpo s pst psrc sst ssrc thr p_replica=0 snap lag
 
-  step read-outputs
-  load_outputs "$P"
-  load_outputs "$S"
+  read_both_outputs
   require_outputs "$P" region dbInstanceId dbInstanceUrn healthCheckId rpoObjectiveSeconds
   require_outputs "$S" region dbInstanceId dbInstanceArn
   pr=$(out "$P" region)
@@ -154,9 +152,7 @@ cmd_switchover() {
   local pr sr pid sid surn hc s pst psrc sst ssrc kp ks pann sann thr lag snap
   local p_replica=0 s_replica=0 did
 
-  step read-outputs
-  load_outputs "$P"
-  load_outputs "$S"
+  read_both_outputs
   require_outputs "$P" region dbInstanceId healthCheckId clusterName
   require_outputs "$S" region dbInstanceId dbInstanceUrn clusterName
   pr=$(out "$P" region)

@@ -7,9 +7,7 @@ cmd_failover() {
   local P=$PRIMARY_STACK S=$STANDBY_STACK
   local pr sr hc sid asg fmin fdes fmax host alb thr st src min des max kc started s
 
-  step read-outputs
-  load_outputs "$P"
-  load_outputs "$S"
+  read_both_outputs
   require_outputs "$P" region healthCheckId
   require_outputs "$S" region dbInstanceId clusterName appHost albDnsName dbMode \
     nodeGroup.asgName nodeGroup.scale nodeGroup.failoverMinSize nodeGroup.failoverDesiredSize \
