@@ -28,7 +28,6 @@ const (
 type registered struct {
 	Type          string
 	Name          string
-	URN           string
 	ID            string
 	Custom        bool
 	Inputs        resource.PropertyMap
@@ -79,9 +78,6 @@ func (m *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		r.Providers = rpc.GetProviders()
 		r.Protect = rpc.GetProtect()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
-		if rpc.GetType() != "" && !rpc.GetCustom() && args.Provider == "" {
-			r.Custom = false
-		}
 	}
 	id, outputs, err := m.answer(args)
 	if err != nil {
@@ -183,13 +179,13 @@ func (m *recorder) answer(args pulumi.MockResourceArgs) (string, resource.Proper
 	return physical, in, nil
 }
 
-// regionOf is the region of the AWS provider a resource names ("urn::id").
+// regionOf is the region of the AWS provider a resource names ("urn::id";
+// the mock gives providers the id "provider-<name>").
 func (m *recorder) regionOf(providerRef string) string {
-	urn, _, _ := strings.Cut(providerRef, "::provider-")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range m.resources {
-		if r.URN == urn || (r.Type == "pulumi:providers:aws" && strings.HasSuffix(providerRef, "::provider-"+r.Name)) {
+		if r.Type == "pulumi:providers:aws" && strings.HasSuffix(providerRef, "::provider-"+r.Name) {
 			if v, ok := r.Inputs["region"]; ok && v.IsString() {
 				return v.StringValue()
 			}

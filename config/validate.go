@@ -35,6 +35,10 @@ func (c *Config) validate() []error {
 	errs = append(errs, c.validateDatabase()...)
 	errs = append(errs, c.validateDNS()...)
 	errs = append(errs, c.validateObjectives()...)
+	if len(errs) == 0 {
+		// The budget is only meaningful once its parts are valid.
+		errs = append(errs, c.validateBudget()...)
+	}
 	return errs
 }
 
@@ -246,9 +250,14 @@ func (c *Config) validateObjectives() []error {
 			errs = append(errs, fieldErr(d.key, "must be a positive duration such as \"15m\", got %q", d.v.String()))
 		}
 	}
-	if len(errs) > 0 || len(c.validateDNS()) > 0 {
-		return errs
-	}
+	return errs
+}
+
+// validateBudget fails a config whose RTO budget exceeds the objective,
+// naming the keys that make up the budget.
+func (c *Config) validateBudget() []error {
+	var errs []error
+	o := c.Objectives
 	if b := c.RTOBudget(); b.Total > o.RTO.Duration {
 		errs = append(errs, fieldErr("objectives.rto", "the RTO budget %s exceeds the objective %s (%s). Lower dns.requestInterval, dns.failureThreshold or dns.ttl, or objectives.promotionEstimate or objectives.appRecoveryEstimate, or raise objectives.rto",
 			b.Total, o.RTO.Duration, b))

@@ -101,7 +101,6 @@ func (l *Lab) aws(ctx context.Context, args []string) (string, error) {
 		if err := r.db.Snapshot(ctx, file); err != nil {
 			return "", fmt.Errorf("snapshot %s: %w", r.dbInstanceID(), err)
 		}
-		l.snaps = append(l.snaps, c.flags["db-snapshot-identifier"])
 		return "", nil
 	case "route53 get-health-check":
 		return strconv.Itoa(l.sim.GateThreshold()) + "\n", nil
