@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/lab"
-	"github.com/taskflow/taskflow-dr/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 )
 
 func main() {

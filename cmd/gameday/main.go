@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/taskflow/taskflow-dr/gameday"
+	"github.com/taskflow/taskflow-dr/cmd/internal/gameday"
 )
 
 func main() {

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/taskflow/taskflow-dr/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 )
 
 // pgLab is a lab root holding this test's PostgreSQL clusters, run by

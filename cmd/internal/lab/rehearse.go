@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/gameday"
-	"github.com/taskflow/taskflow-dr/lab/dnssim"
+	"github.com/taskflow/taskflow-dr/cmd/internal/gameday"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 )
 
 // RehearsalOptions configure the scenario.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/gameday"
+	"github.com/taskflow/taskflow-dr/cmd/internal/gameday"
 )
 
 // writeRecord writes runbooks/gameday/lab-rehearsal.md and its chart, and

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 )
 
 // startPostgres runs a throwaway PostgreSQL 15 writer (lab/pg) on a free

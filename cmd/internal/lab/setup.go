@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/taskflow/taskflow-dr/lab/app"
-	"github.com/taskflow/taskflow-dr/lab/dnssim"
-	"github.com/taskflow/taskflow-dr/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/app"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 )
 
 // The stand-in regions' addresses: DNS answers addresses, not ports, so

@@ -18,9 +18,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/lab/app"
-	"github.com/taskflow/taskflow-dr/lab/dnssim"
-	"github.com/taskflow/taskflow-dr/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/app"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 )
 
 // region is one stand-in region: its database, its app endpoint and what

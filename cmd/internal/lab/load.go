@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/lab/dnssim"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 )
 
 // write is one write the load generator sent through the app host.
