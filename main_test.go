@@ -1,16 +1,76 @@
 package main
 
 import (
-	"net/netip"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/taskflow/taskflow-dr/region"
+	"github.com/taskflow/taskflow-dr/config"
+	"github.com/taskflow/taskflow-dr/internal/pulumimock"
+	"github.com/taskflow/taskflow-dr/outputs"
 )
+
+// The two-stack graph tests: both stacks are built from the real stack
+// files, the primary's exports feed the standby's StackReference, and
+// invariants hold on every resource.
+
+// stackRun is one run of the program under the recording mock.
+type stackRun struct {
+	mocks   *pulumimock.Recorder
+	exports map[string]any
+	err     error
+}
+
+func stackConfig(t *testing.T, stack string) map[string]string {
+	return pulumimock.StackConfig(t, "Pulumi."+stack+".yaml")
+}
+
+func withValue(t *testing.T, cfg map[string]string, path string, value any) map[string]string {
+	return pulumimock.WithValue(t, cfg, path, value)
+}
+
+// runStack runs the whole program for a stack and resolves its exports.
+func runStack(t *testing.T, stack string, cfg map[string]string, peerOutputs map[string]any) *stackRun {
+	t.Helper()
+	m := pulumimock.New(stack, cfg["taskflow:region"], peerOutputs)
+	res := &stackRun{mocks: m, exports: map[string]any{}}
+	res.err = m.Run(cfg, func(ctx *pulumi.Context) error {
+		exports, err := program(ctx)
+		if err != nil {
+			return err
+		}
+		for name, out := range exports {
+			v, err := pulumimock.Await(ctx, out)
+			if err != nil {
+				return fmt.Errorf("await export %s: %w", name, err)
+			}
+			res.exports[name] = unsecret(v)
+		}
+		return nil
+	})
+	return res
+}
+
+// unsecret turns resolved outputs into the plain JSON-like values `pulumi
+// stack output --json --show-secrets` prints.
+func unsecret(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = unsecret(e)
+		}
+		return out
+	case pulumi.URN:
+		return string(x)
+	}
+	return v
+}
 
 // runPrimary runs the primary stack from its real config file.
 func runPrimary(t *testing.T) *stackRun {
@@ -29,62 +89,59 @@ func runStandbyAfter(t *testing.T, primary *stackRun, cfg map[string]string) *st
 	return run
 }
 
+// pair runs both stacks from their real config.
+func pair(t *testing.T) (primary, standby *stackRun) {
+	t.Helper()
+	primary = runPrimary(t)
+	return primary, runStandbyAfter(t, primary, stackConfig(t, "standby"))
+}
+
 func TestPrimaryStackGraph(t *testing.T) {
 	run := runPrimary(t)
 	m := run.mocks
-	t.Logf("primary: %d resources registered", len(m.all()))
+	t.Logf("primary: %d resources registered", len(m.All()))
 	assertInvariants(t, m, "eu-west-1")
+	require.NoError(t, outputs.Check(config.RolePrimary, config.ModeWriter, run.exports), "exports match outputs.Table")
 
-	db := m.one(t, "aws:rds/instance:Instance")
+	db := m.One(t, "aws:rds/instance:Instance")
 	assert.Equal(t, "writer", run.exports["dbMode"])
 	assert.Equal(t, "taskflow", db.Inputs["dbName"].StringValue())
 	assert.True(t, db.Inputs["multiAz"].BoolValue(), "a writer is Multi-AZ")
-	assert.GreaterOrEqual(t, db.Inputs["backupRetentionPeriod"].NumberValue(), 7.0)
-	assert.NotEmpty(t, db.Inputs["finalSnapshotIdentifier"].StringValue())
-	assert.False(t, db.Inputs["skipFinalSnapshot"].BoolValue())
 	assert.NotContains(t, db.Inputs, resource.PropertyKey("replicateSourceDb"))
 	password := db.Inputs["password"]
 	require.True(t, password.IsSecret(), "the master password reaches the database only as a secret")
-	assert.Equal(t, "mock-generated-password-0123456789", password.SecretValue().Element.StringValue(),
-		"the password is the generated one")
-
-	// The secret kubeconfig names its region for `aws eks get-token`.
+	assert.Equal(t, "mock-generated-password-0123456789", password.SecretValue().Element.StringValue())
 	assert.Contains(t, run.exports["kubeconfig"], "--region")
-	assert.Contains(t, run.exports["kubeconfig"], "eu-west-1")
-	for _, key := range []string{"region", "role", "peerStack", "peerRegion", "vpcId", "clusterName", "kubeconfig",
-		"dbMode", "dbInstanceId", "dbInstanceArn", "dbEndpoint", "kmsKeyArn", "ecrRepositoryUrl", "albDnsName",
-		"albZoneId", "appUrl"} {
-		assert.NotEmpty(t, run.exports[key], "output %s", key)
-	}
+	assert.Contains(t, run.exports["kubeconfig"], "--role-arn")
 	assert.Equal(t, "https://app.taskflow.example.com", run.exports["appUrl"])
 	assert.Equal(t, "taskflow-dr-primary", run.exports["clusterName"])
+	assert.Equal(t, 14, run.exports["dbBackupRetentionDays"])
 }
 
 func TestStandbyReplicatesThePrimary(t *testing.T) {
-	primary := runPrimary(t)
-	standby := runStandbyAfter(t, primary, stackConfig(t, "standby"))
+	primary, standby := pair(t)
 	m := standby.mocks
-	t.Logf("standby: %d resources registered", len(m.all()))
+	t.Logf("standby: %d resources registered", len(m.All()))
 	assertInvariants(t, m, "eu-central-1")
+	require.NoError(t, outputs.Check(config.RoleStandby, config.ModeReplica, standby.exports), "exports match outputs.Table")
 
-	db := m.one(t, "aws:rds/instance:Instance")
+	db := m.One(t, "aws:rds/instance:Instance")
 	assert.Equal(t, primary.exports["dbInstanceArn"], db.Inputs["replicateSourceDb"].StringValue(),
 		"the replica follows the primary's writer by ARN")
+	assert.Equal(t, primary.exports["dbInstanceArn"], standby.exports["dbReplicationSourceArn"])
 	assert.Contains(t, db.Inputs["kmsKeyId"].StringValue(), ":eu-central-1:", "encrypted with a standby-region key")
-	assert.Equal(t, m.one(t, "aws:kms/key:Key").Outputs["arn"].StringValue(), db.Inputs["kmsKeyId"].StringValue())
 	for _, key := range []string{"dbName", "username", "password"} {
 		assert.NotContains(t, db.Inputs, resource.PropertyKey(key), "a replica has no %s of its own", key)
 	}
-	assert.Equal(t, "db.r6g.xlarge", db.Inputs["instanceClass"].StringValue(), "same class as the writer")
-	assert.Empty(t, m.byType("random:index/randomPassword:RandomPassword"), "only the primary owns credentials")
+	assert.False(t, db.Inputs["multiAz"].BoolValue(), "the replica stays single-AZ to save money")
+
 	unset := runStandbyAfter(t, primary, withValue(t, stackConfig(t, "standby"), "taskflow:database.instanceClass", nil))
-	assert.Equal(t, primary.exports["dbInstanceClass"], unset.mocks.one(t, "aws:rds/instance:Instance").Inputs["instanceClass"].StringValue(),
+	assert.Equal(t, primary.exports["dbInstanceClass"], unset.mocks.One(t, "aws:rds/instance:Instance").Inputs["instanceClass"].StringValue(),
 		"a replica without a class of its own follows the writer's")
 
-	primaryDB := primary.mocks.one(t, "aws:rds/instance:Instance")
+	primaryDB := primary.mocks.One(t, "aws:rds/instance:Instance")
 	assert.Equal(t, primaryDB.Name, db.Name, "one resource name in both modes")
 	assert.Equal(t, primaryDB.Type, db.Type, "one resource type in both modes")
-	assert.Equal(t, primaryDB.Parent[strings.LastIndex(primaryDB.Parent, "::")+2:], db.Parent[strings.LastIndex(db.Parent, "::")+2:])
 }
 
 func TestPeerWithoutOutputsFailsNamingThem(t *testing.T) {
@@ -92,10 +149,18 @@ func TestPeerWithoutOutputsFailsNamingThem(t *testing.T) {
 	require.Error(t, run.err)
 	msg := run.err.Error()
 	assert.Contains(t, msg, "organization/taskflow-dr/primary")
-	for _, missing := range []string{"dbInstanceArn", "dbMode", "dbInstanceClass"} {
+	for _, missing := range []string{"dbInstanceArn", "dbMode", "dbInstanceClass", "dbSecretReplicaArn", "fenceHealthCheckId"} {
 		assert.Contains(t, msg, missing)
 	}
-	assert.Empty(t, run.mocks.byType("aws:rds/instance:Instance"), "no database without its source")
+	assert.Empty(t, run.mocks.ByType("aws:rds/instance:Instance"), "no database without its source")
+}
+
+// TestPrimaryDeploysBeforeTheStandbyExists: the primary reads nothing of
+// the standby in normal operation, so it can be deployed first.
+func TestPrimaryDeploysBeforeTheStandbyExists(t *testing.T) {
+	run := runStack(t, "primary", stackConfig(t, "primary"), nil)
+	require.NoError(t, run.err)
+	assert.Empty(t, run.mocks.ByType("pulumi:pulumi:StackReference"))
 }
 
 func TestReplicaOfAReplicaIsRefused(t *testing.T) {
@@ -106,30 +171,59 @@ func TestReplicaOfAReplicaIsRefused(t *testing.T) {
 	assert.Contains(t, run.err.Error(), "taskflow:database.mode")
 }
 
+// TestBadConfigRegistersNothing: a config the config package refuses
+// (config/config_test.go holds every case) fails the run before the engine
+// sees a single resource.
+func TestBadConfigRegistersNothing(t *testing.T) {
+	for _, tc := range []struct{ path, value string }{
+		{"taskflow:cluster.version", "1.31"},
+		{"taskflow:dns.requestInterval", "15"},
+		{"taskflow:objectives.rto", "5m"},
+	} {
+		var v any = tc.value
+		if tc.path == "taskflow:dns.requestInterval" {
+			v = 15
+		}
+		run := runStack(t, "primary", withValue(t, stackConfig(t, "primary"), tc.path, v), nil)
+		require.Error(t, run.err, tc.path)
+		assert.Contains(t, run.err.Error(), tc.path+":")
+		assert.Empty(t, pulumimock.Names(run.mocks.All()), "nothing may be registered for bad config (%s)", tc.path)
+	}
+}
+
 // assertInvariants checks what must hold for every resource of a stack.
-func assertInvariants(t *testing.T, m *recorder, stackRegion string) {
+func assertInvariants(t *testing.T, m *pulumimock.Recorder, stackRegion string) {
 	t.Helper()
-	all := m.all()
+	all := m.All()
 	require.NotEmpty(t, all)
 
-	// Every custom AWS resource names an explicit provider of the stack's region.
+	// Every custom AWS resource uses an explicit provider: the stack's
+	// region, except the few that must live elsewhere by design.
 	for _, r := range all {
-		if !strings.HasPrefix(r.Type, "aws:") {
+		if !strings.HasPrefix(r.Type, "aws:") || !r.Custom {
 			continue
 		}
-		if assert.NotEmpty(t, r.Provider, "%s %s has no explicit provider", r.Type, r.Name) {
-			want := stackRegion
-			if usesMetricsRegion(r) {
-				want = "us-east-1" // Route 53 health-check metrics live only there
-			}
-			assert.Equal(t, want, m.providerRegion(r), "%s %s is in the wrong region", r.Type, r.Name)
+		want := stackRegion
+		switch {
+		case usesMetricsRegion(r):
+			want = "us-east-1" // Route 53 health-check metrics live only there
+		case livesInStandbyRegion(r):
+			want = "eu-central-1" // the primary's fence and creation template
 		}
+		assert.Equal(t, want, m.ProviderRegion(r), "%s %s is in the wrong region", r.Type, r.Name)
 	}
-	// The EKS component gets the stack's provider.
-	cluster := m.one(t, "eks:index:Cluster")
-	require.Contains(t, cluster.Providers, "aws")
-	assert.Contains(t, cluster.Providers["aws"], "aws-"+stackRegion)
-	assert.Contains(t, cluster.Providers, "eks")
+	// The pulumi-eks components get the stack's providers from the region
+	// component: the engine merges a parent component's providers map into
+	// a child component's (pulumi/pulumi@v3.274.1:pkg/resource/deploy/source_eval.go:2708-2725),
+	// and pulumi-eks's Construct receives that map.
+	reg := m.One(t, "taskflow:dr:Region")
+	require.Contains(t, reg.Providers, "aws")
+	assert.Contains(t, reg.Providers["aws"], "::aws-"+stackRegion+"::")
+	assert.Contains(t, reg.Providers, "eks")
+	assert.Contains(t, reg.Providers, "random")
+	for _, typ := range []string{"eks:index:Cluster", "eks:index:ManagedNodeGroup"} {
+		assert.True(t, strings.HasSuffix(m.One(t, typ).Parent, "::taskflow"), "%s is a child of the region component", typ)
+	}
 
 	// Child names are unique and carry their component's name.
 	seen := map[string]bool{}
@@ -137,116 +231,29 @@ func assertInvariants(t *testing.T, m *recorder, stackRegion string) {
 		key := r.Type + "::" + r.Name
 		assert.False(t, seen[key], "duplicate resource %s", key)
 		seen[key] = true
-		if r.Parent == "" {
+		if r.Parent == "" || !strings.Contains(r.Parent, "::taskflow:dr:") {
 			continue
 		}
 		parentName := r.Parent[strings.LastIndex(r.Parent, "::")+2:]
-		if strings.Contains(r.Parent, "::taskflow:dr:") {
-			assert.True(t, strings.HasPrefix(r.Name, parentName+"-"), "%s must be named %s-<part>", r.Name, parentName)
+		assert.True(t, strings.HasPrefix(r.Name, parentName+"-"), "%s must be named %s-<part>", r.Name, parentName)
+	}
+	// Every taskflow component registered its outputs (component.Finish).
+	for _, r := range all {
+		if strings.HasPrefix(r.Type, "taskflow:dr:") {
+			assert.False(t, r.Custom, "%s is a component", r.Name)
 		}
 	}
-
-	// The database: encrypted, private, protected twice, backed up,
-	// reachable on 5432 only from the nodes' security group.
-	db := m.one(t, "aws:rds/instance:Instance")
-	assert.True(t, db.Inputs["storageEncrypted"].BoolValue())
-	assert.Equal(t, "gp3", db.Inputs["storageType"].StringValue())
-	assert.False(t, db.Inputs["publiclyAccessible"].BoolValue())
-	assert.True(t, db.Inputs["deletionProtection"].BoolValue())
-	assert.True(t, db.Protect, "the database is protected")
-	assert.True(t, db.Inputs["performanceInsightsEnabled"].BoolValue())
-	assert.GreaterOrEqual(t, db.Inputs["backupRetentionPeriod"].NumberValue(), 1.0)
-	assert.ElementsMatch(t, []string{"dbName", "username", "password"}, db.IgnoreChanges)
-	params := m.one(t, "aws:rds/parameterGroup:ParameterGroup")
-	assert.Equal(t, "postgres16", params.Inputs["family"].StringValue())
-	assert.Contains(t, params.Inputs["parameters"].ArrayValue()[0].ObjectValue()["name"].StringValue(), "rds.force_ssl")
-
-	nodes := findByName(t, m, "aws:ec2/securityGroup:SecurityGroup", "taskflow-nodes")
-	dbSG := findByName(t, m, "aws:ec2/securityGroup:SecurityGroup", "taskflow-db-sg")
-	assert.Equal(t, []resource.PropertyValue{resource.NewStringProperty(dbSG.ID)}, db.Inputs["vpcSecurityGroupIds"].ArrayValue())
-	ingress := dbSG.Inputs["ingress"].ArrayValue()
-	require.Len(t, ingress, 1, "one way into the database")
-	rule := ingress[0].ObjectValue()
-	assert.Equal(t, 5432.0, rule["fromPort"].NumberValue())
-	assert.Equal(t, 5432.0, rule["toPort"].NumberValue())
-	assert.Equal(t, []resource.PropertyValue{resource.NewStringProperty(nodes.ID)}, rule["securityGroups"].ArrayValue())
-	assert.NotContains(t, rule, resource.PropertyKey("cidrBlocks"))
-
-	// The KMS key rotates and is protected; the repository is `taskflow`.
-	key := m.one(t, "aws:kms/key:Key")
-	assert.True(t, key.Inputs["enableKeyRotation"].BoolValue())
-	assert.True(t, key.Protect)
-	repo := m.one(t, "aws:ecr/repository:Repository")
-	assert.Equal(t, region.RepositoryName, repo.Inputs["name"].StringValue())
-	assert.Equal(t, "IMMUTABLE", repo.Inputs["imageTagMutability"].StringValue())
-	assert.Equal(t, "KMS", repo.Inputs["encryptionConfigurations"].ArrayValue()[0].ObjectValue()["encryptionType"].StringValue())
-
-	// HTTPS with the validated certificate, HTTP redirects, /healthz.
-	validated := m.one(t, "aws:acm/certificateValidation:CertificateValidation")
-	var https, http *registered
-	for _, l := range m.byType("aws:lb/listener:Listener") {
-		switch l.Inputs["port"].NumberValue() {
-		case 443:
-			https = l
-		case 80:
-			http = l
-		}
-	}
-	require.NotNil(t, https)
-	require.NotNil(t, http)
-	assert.Equal(t, "HTTPS", https.Inputs["protocol"].StringValue())
-	assert.Equal(t, validated.Outputs["certificateArn"].StringValue(), https.Inputs["certificateArn"].StringValue())
-	assert.Equal(t, region.TLSPolicy, https.Inputs["sslPolicy"].StringValue())
-	redirect := http.Inputs["defaultActions"].ArrayValue()[0].ObjectValue()
-	assert.Equal(t, "redirect", redirect["type"].StringValue())
-	assert.Equal(t, "HTTPS", redirect["redirect"].ObjectValue()["protocol"].StringValue())
-	tg := m.one(t, "aws:lb/targetGroup:TargetGroup")
-	assert.Equal(t, "/healthz", tg.Inputs["healthCheck"].ObjectValue()["path"].StringValue())
-	assert.Equal(t, "instance", tg.Inputs["targetType"].StringValue())
-	assert.Equal(t, 30080.0, tg.Inputs["port"].NumberValue())
-	attach := m.one(t, "aws:autoscaling/attachment:Attachment")
-	assert.Equal(t, tg.Outputs["arn"].StringValue(), attach.Inputs["lbTargetGroupArn"].StringValue())
-	record := findByName(t, m, "aws:route53/record:Record", "taskflow-app-validation")
-	assert.True(t, record.Inputs["allowOverwrite"].BoolValue(), "the shared validation record allows overwrite")
+	assertSecureDefaults(t, m)
 }
 
-// usesMetricsRegion: the primary's health-check alarm and the topic it
-// notifies are in us-east-1 by design; nothing else is.
-func usesMetricsRegion(r *registered) bool {
-	return r.Name == "taskflow-alarms-primary-health" || strings.HasPrefix(r.Name, "taskflow-alarms-health-topic")
+// usesMetricsRegion: the primary's health-check alarm, its topic and key
+// are in us-east-1 by design; nothing else is.
+func usesMetricsRegion(r *pulumimock.Registered) bool {
+	return strings.HasPrefix(r.Name, "taskflow-alarms-primary-health") || strings.HasPrefix(r.Name, "taskflow-alarms-health-")
 }
 
-func findByName(t *testing.T, m *recorder, typ, name string) *registered {
-	t.Helper()
-	for _, r := range m.byType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no %s named %s among %v", typ, name, names(m.byType(typ)))
-	return nil
-}
-
-func TestSubnetLayout(t *testing.T) {
-	for _, tc := range []struct {
-		vpc           string
-		public, priv0 string
-	}{
-		{"10.10.0.0/16", "10.10.192.0/20", "10.10.0.0/18"},
-		{"10.20.16.0/20", "10.20.28.0/24", "10.20.16.0/22"},
-	} {
-		pub, priv, err := region.SubnetLayout(netip.MustParsePrefix(tc.vpc))
-		require.NoError(t, err)
-		assert.Equal(t, tc.public, pub[0].String())
-		assert.Equal(t, tc.priv0, priv[0].String())
-		all := append(pub[:], priv[:]...)
-		for i := range all {
-			assert.True(t, netip.MustParsePrefix(tc.vpc).Contains(all[i].Addr()))
-			for j := range all {
-				if i != j {
-					assert.False(t, all[i].Overlaps(all[j]), "%s overlaps %s", all[i], all[j])
-				}
-			}
-		}
-	}
+// livesInStandbyRegion: the fence signal and the repository creation
+// template live in the standby region, made by the primary.
+func livesInStandbyRegion(r *pulumimock.Registered) bool {
+	return strings.HasPrefix(r.Name, "taskflow-fence-") || r.Name == "taskflow-images-template"
 }

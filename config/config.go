@@ -2,7 +2,8 @@
 // configuration. Every value has a default in code (defaults.go); Load reads
 // the stack's values over those defaults and validates the result before the
 // program registers a single resource, so a bad key fails `pulumi preview`
-// with a message that names it instead of half-creating a region.
+// with a message that names it instead of half-creating a region. The
+// README's config reference is generated from this package (reference.go).
 package config
 
 import (
@@ -50,8 +51,11 @@ const (
 type Config struct {
 	// Stack and Project are the Pulumi stack and project names (not config
 	// keys); they name the cluster and tag every resource.
-	Stack   string
-	Project string
+	Stack   string `json:"-"`
+	Project string `json:"-"`
+	// Today is the date the version calendars are checked against (the
+	// day of the preview); tests pin it.
+	Today time.Time `json:"-"`
 
 	Role       Role       `json:"role"`
 	Region     string     `json:"region"`
@@ -60,9 +64,13 @@ type Config struct {
 	AppHost    string     `json:"appHost"`
 	Network    Network    `json:"network"`
 	Cluster    Cluster    `json:"cluster"`
+	Access     Access     `json:"access"`
 	Database   Database   `json:"database"`
 	DNS        DNS        `json:"dns"`
 	Alarms     Alarms     `json:"alarms"`
+	Logs       Logs       `json:"logs"`
+	Agent      Agent      `json:"agent"`
+	GitOps     GitOps     `json:"gitops"`
 	Objectives Objectives `json:"objectives"`
 }
 
@@ -73,7 +81,7 @@ type Peer struct {
 	Region string `json:"region"`
 	// CIDR is the peer's VPC range when known; the two must not overlap so
 	// the VPCs can be peered later and addresses in logs stay unambiguous.
-	CIDR string `json:"cidr,omitempty"`
+	CIDR string `json:"cidr"`
 }
 
 // Network is the region's VPC.
@@ -84,13 +92,18 @@ type Network struct {
 	NATGateways string `json:"natGateways"`
 }
 
-// Cluster sizes the EKS cluster and its node group.
+// Cluster sizes the EKS cluster and its managed node group.
 type Cluster struct {
 	Version      string `json:"version"`
 	InstanceType string `json:"instanceType"`
-	MinSize      int    `json:"minSize"`
-	DesiredSize  int    `json:"desiredSize"`
-	MaxSize      int    `json:"maxSize"`
+	// AMIType is the managed node group's Amazon Linux 2023 AMI type: EKS
+	// publishes no AL2 AMIs past Kubernetes 1.32.
+	AMIType string `json:"amiType"`
+	// RootVolumeSize is the nodes' encrypted gp3 root volume, in GiB.
+	RootVolumeSize int `json:"rootVolumeSize"`
+	MinSize        int `json:"minSize"`
+	DesiredSize    int `json:"desiredSize"`
+	MaxSize        int `json:"maxSize"`
 	// Failover sizes are what the node group runs at when Scale is
 	// failover: the standby must carry the full load once scaled.
 	FailoverMinSize     int       `json:"failoverMinSize"`
@@ -114,17 +127,38 @@ func (c Cluster) Sizes() (minSize, desired, maxSize int) {
 	return c.MinSize, c.DesiredSize, c.MaxSize
 }
 
+// Access names who can operate the cluster: EKS access entries, never the
+// cluster's creator (a standby only its creator can reach is a DR hazard).
+type Access struct {
+	// OperatorRoleArns get cluster admin; the first one is the role the
+	// kubeconfigs (the program's and the runbook's) assume.
+	OperatorRoleArns []string `json:"operatorRoleArns"`
+	// PreviewRoleArn, when set, gets read-only access for CI previews.
+	PreviewRoleArn string `json:"previewRoleArn"`
+}
+
 // Database is the region's RDS PostgreSQL instance.
 type Database struct {
-	Mode          DatabaseMode `json:"mode"`
-	EngineVersion string       `json:"engineVersion"`
+	Mode DatabaseMode `json:"mode"`
+	// EngineVersion is a PostgreSQL major version ("17"): with automatic
+	// minor upgrades on, the provider keeps a configured version that is a
+	// prefix of the running one, so RDS's upgrades never turn the next
+	// `pulumi up` into a downgrade. A pinned minor ("17.6") needs
+	// AutoMinorVersionUpgrade off.
+	EngineVersion           string `json:"engineVersion"`
+	AutoMinorVersionUpgrade bool   `json:"autoMinorVersionUpgrade"`
 	// InstanceClass empty in replica mode means "the same class as the
 	// peer's writer", read from the peer stack.
 	InstanceClass       string `json:"instanceClass"`
 	AllocatedStorage    int    `json:"allocatedStorage"`
 	MaxAllocatedStorage int    `json:"maxAllocatedStorage"`
-	MultiAZ             *bool  `json:"multiAz"`
+	// MultiAZ is the writer's Multi-AZ setting (a promoted replica becomes
+	// Multi-AZ through the failover's reconcile unless this says false);
+	// ReplicaMultiAZ the replica's (single-AZ saves money).
+	MultiAZ             bool   `json:"multiAz"`
+	ReplicaMultiAZ      bool   `json:"replicaMultiAz"`
 	BackupRetentionDays int    `json:"backupRetentionDays"`
+	BackupWindow        string `json:"backupWindow"`
 	Name                string `json:"name"`
 	Username            string `json:"username"`
 	Port                int    `json:"port"`
@@ -132,16 +166,30 @@ type Database struct {
 	// `pulumi up --replace` can rebuild the instance during failback. The
 	// runbook sets it only after a final snapshot and clears it right after.
 	Rebuild bool `json:"rebuild"`
+	// CreateTimeout and UpdateTimeout bound the provider's waits: a
+	// production-size cross-region replica takes hours to build, past the
+	// provider's defaults (40 and 80 minutes).
+	CreateTimeout Duration `json:"createTimeout"`
+	UpdateTimeout Duration `json:"updateTimeout"`
+	DeleteTimeout Duration `json:"deleteTimeout"`
 }
 
-// MultiAZEnabled resolves the Multi-AZ default: on for a writer (it takes the
-// writes), on for a replica only when asked (it is promoted rarely, and can be
-// converted after promotion).
+// MultiAZEnabled is the Multi-AZ setting for the configured mode.
 func (d Database) MultiAZEnabled() bool {
-	if d.MultiAZ != nil {
-		return *d.MultiAZ
+	if d.Mode == ModeReplica {
+		return d.ReplicaMultiAZ
 	}
-	return d.Mode == ModeWriter
+	return d.MultiAZ
+}
+
+// Major is the engine's major version ("17" for "17" or "17.6").
+func (d Database) Major() string {
+	for i, r := range d.EngineVersion {
+		if r == '.' {
+			return d.EngineVersion[:i]
+		}
+	}
+	return d.EngineVersion
 }
 
 // DNS is the Route 53 failover setup.
@@ -150,23 +198,74 @@ type DNS struct {
 	HealthCheckPath  string `json:"healthCheckPath"`
 	RequestInterval  int    `json:"requestInterval"`
 	FailureThreshold int    `json:"failureThreshold"`
-	// Fence keeps Route 53 on the standby even when the old primary looks
-	// healthy again (see dns.HealthGate for how).
+	// Fence is the control-plane fence: the gate's threshold above its
+	// children, so the PRIMARY record is unhealthy whatever both say. The
+	// failover fences through the standby region's data plane instead
+	// (dns/fence.go); this key is the manual fallback, and the runbook sets
+	// it in config so no later `pulumi up -s primary` can unfence.
 	Fence bool `json:"fence"`
 }
 
 // Alarms configures where alarm notifications go.
 type Alarms struct {
-	// Email, when set, subscribes an address to the alarm topic.
+	// Email is subscribed to the alarm topics.
 	Email string `json:"email"`
+	// EmailWaiver, when Email is empty, says why no address is subscribed
+	// (for example "PagerDuty subscribes to the topics out of band").
+	EmailWaiver string `json:"emailWaiver"`
+}
+
+// Logs sets how long logs are kept.
+type Logs struct {
+	// RetentionDays applies to the CloudWatch log groups (EKS control
+	// plane, PostgreSQL) and, in days, to the ALB access-log bucket.
+	RetentionDays int `json:"retentionDays"`
+}
+
+// Agent is the DR agent that measures replication delay in each region.
+type Agent struct {
+	// Image is the agent image tag in the region's `taskflow-dr-agent`
+	// repository (make agent-image builds and pushes it).
+	ImageTag string `json:"imageTag"`
+	// HeartbeatInterval is how often the writer's agent writes a heartbeat:
+	// the resolution of every RPO figure.
+	HeartbeatInterval Duration `json:"heartbeatInterval"`
+}
+
+// GitOps is Argo CD in each cluster and the TaskFlow Application.
+type GitOps struct {
+	// Install installs Argo CD from its Helm chart; false on a cluster
+	// that already runs one (only the Application and its config are added).
+	Install bool `json:"install"`
+	// ChartVersion is the argo-cd Helm chart version, pinned.
+	ChartVersion string `json:"chartVersion"`
+	// RepoURL, Path and Revision are TaskFlow's manifests, the same in both
+	// regions.
+	RepoURL  string `json:"repoUrl"`
+	Path     string `json:"path"`
+	Revision string `json:"revision"`
+	// RepoCredentialsSecret names a Secrets Manager secret (JSON with
+	// username and password) replicated to the peer region; empty for a
+	// public repository.
+	RepoCredentialsSecret string `json:"repoCredentialsSecret"`
+	// Replicas and FailoverReplicas are TaskFlow's normal size in this
+	// region and the size the runbook scales it to on failover.
+	Replicas         int `json:"replicas"`
+	FailoverReplicas int `json:"failoverReplicas"`
+	// Grafana ships a Grafana dashboard ConfigMap for kube-prometheus-stack.
+	Grafana bool `json:"grafana"`
 }
 
 // Objectives are the DR contract and the estimates the RTO budget is made of.
 type Objectives struct {
-	RTO                 Duration `json:"rto"`
-	RPO                 Duration `json:"rpo"`
-	PromotionEstimate   Duration `json:"promotionEstimate"`
-	AppRecoveryEstimate Duration `json:"appRecoveryEstimate"`
+	RTO                       Duration `json:"rto"`
+	FullCapacity              Duration `json:"fullCapacity"`
+	RPO                       Duration `json:"rpo"`
+	DeclarationEstimate       Duration `json:"declarationEstimate"`
+	PromotionEstimate         Duration `json:"promotionEstimate"`
+	AppRecoveryEstimate       Duration `json:"appRecoveryEstimate"`
+	ScaleUpEstimate           Duration `json:"scaleUpEstimate"`
+	MultiAZConversionEstimate Duration `json:"multiAzConversionEstimate"`
 }
 
 // Duration is a time.Duration written in config as "15m", "90s".
@@ -189,4 +288,15 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the duration the way it is read.
 func (d Duration) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.String() + `"`), nil
+}
+
+// String is the duration as config writes it ("15m", "2h").
+func (d Duration) String() string {
+	s := d.Duration.String()
+	for _, suffix := range []string{"m0s", "h0m"} {
+		if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
+			s = s[:len(s)-len(suffix)+1]
+		}
+	}
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -15,14 +16,15 @@ import (
 // there is one, lists every bad key at once so one preview fixes them all.
 func Load(ctx *pulumi.Context) (*Config, error) {
 	cfg := pulumiconfig.New(ctx, Namespace)
-	return Parse(cfg.Get, ctx.Project(), ctx.Stack())
+	return Parse(cfg.Get, ctx.Project(), ctx.Stack(), time.Now().UTC())
 }
 
 // Parse builds the Config from a key lookup (the key without namespace; ""
-// when unset). It is Load without Pulumi, for tests and tools.
-func Parse(get func(key string) string, project, stack string) (*Config, error) {
+// when unset). It is Load without Pulumi, for tests and tools. today is the
+// date the Kubernetes and PostgreSQL versions must be supported on.
+func Parse(get func(key string) string, project, stack string, today time.Time) (*Config, error) {
 	c := defaults()
-	c.Project, c.Stack = project, stack
+	c.Project, c.Stack, c.Today = project, stack, today
 	c.Role = Role(get("role"))
 	c.Region = get("region")
 	c.Domain = get("domain")
@@ -37,9 +39,13 @@ func Parse(get func(key string) string, project, stack string) (*Config, error) 
 		{"peer", &c.Peer},
 		{"network", &c.Network},
 		{"cluster", &c.Cluster},
+		{"access", &c.Access},
 		{"database", &c.Database},
 		{"dns", &c.DNS},
 		{"alarms", &c.Alarms},
+		{"logs", &c.Logs},
+		{"agent", &c.Agent},
+		{"gitops", &c.GitOps},
 		{"objectives", &c.Objectives},
 	}
 	for _, o := range objects {
@@ -47,7 +53,7 @@ func Parse(get func(key string) string, project, stack string) (*Config, error) 
 			errs = append(errs, err)
 		}
 	}
-	fillFailoverSizes(&c.Cluster)
+	fillSizes(&c)
 	if len(errs) == 0 {
 		errs = c.validate()
 	}

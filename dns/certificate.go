@@ -3,19 +3,24 @@ package dns
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// CertificateType is the certificate component's Pulumi type.
-const CertificateType = "taskflow:dr:Certificate"
+	"github.com/taskflow/taskflow-dr/component"
+)
 
 // CertificateArgs describes one region's certificate for the app host.
 type CertificateArgs struct {
 	Host   string
 	ZoneId string
+	// OwnsValidationRecord: ACM gives both regions' certificates for the
+	// same name in one account the same DNS validation record
+	// (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html),
+	// so exactly one stack (the primary) owns it; the other validates
+	// against it without owning it, and destroying or replacing that stack
+	// can never delete the record the other region's renewals need.
+	OwnsValidationRecord bool
 }
 
 // Certificate is an ACM certificate for the app host, in the region of the
@@ -28,16 +33,13 @@ type Certificate struct {
 	Arn pulumi.StringOutput `pulumi:"arn"`
 }
 
-// NewCertificate requests and validates the certificate. Both regions'
-// certificates for the same name get the same validation record from ACM;
-// the record allows overwrite so that whichever stack runs second adopts it
-// instead of failing.
-func NewCertificate(ctx *pulumi.Context, name string, args CertificateArgs, provider *aws.Provider, opts ...pulumi.ResourceOption) (*Certificate, error) {
+// NewCertificate requests and validates the certificate.
+func NewCertificate(ctx *pulumi.Context, name string, args *CertificateArgs, opts ...pulumi.ResourceOption) (*Certificate, error) {
 	c := &Certificate{}
-	if err := ctx.RegisterComponentResource(CertificateType, name, c, append(opts, pulumi.Providers(provider))...); err != nil {
-		return nil, fmt.Errorf("register certificate %s: %w", name, err)
+	if err := component.Register(ctx, "Certificate", name, c, opts...); err != nil {
+		return nil, err
 	}
-	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provider)}
+	child := []pulumi.ResourceOption{pulumi.Parent(c)}
 
 	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
 		DomainName:       pulumi.String(args.Host),
@@ -49,27 +51,31 @@ func NewCertificate(ctx *pulumi.Context, name string, args CertificateArgs, prov
 		return nil, fmt.Errorf("certificate %s: %w", name, err)
 	}
 	option := cert.DomainValidationOptions.Index(pulumi.Int(0))
-	record, err := route53.NewRecord(ctx, name+"-validation", &route53.RecordArgs{
-		ZoneId:         pulumi.String(args.ZoneId),
-		Name:           option.ResourceRecordName().Elem(),
-		Type:           option.ResourceRecordType().Elem(),
-		Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
-		Ttl:            pulumi.Int(60),
-		AllowOverwrite: pulumi.Bool(true),
-	}, child...)
-	if err != nil {
-		return nil, fmt.Errorf("certificate %s: validation record: %w", name, err)
+	fqdn := option.ResourceRecordName().Elem()
+	if args.OwnsValidationRecord {
+		record, err := route53.NewRecord(ctx, name+"-validation", &route53.RecordArgs{
+			ZoneId:         pulumi.String(args.ZoneId),
+			Name:           option.ResourceRecordName().Elem(),
+			Type:           option.ResourceRecordType().Elem(),
+			Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
+			Ttl:            pulumi.Int(60),
+			AllowOverwrite: pulumi.Bool(true),
+		}, child...)
+		if err != nil {
+			return nil, fmt.Errorf("certificate %s: validation record: %w", name, err)
+		}
+		fqdn = record.Fqdn
 	}
 	validation, err := acm.NewCertificateValidation(ctx, name+"-validated", &acm.CertificateValidationArgs{
 		CertificateArn:        cert.Arn,
-		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
+		ValidationRecordFqdns: pulumi.StringArray{fqdn},
 	}, child...)
 	if err != nil {
 		return nil, fmt.Errorf("certificate %s: validation: %w", name, err)
 	}
 	c.Arn = validation.CertificateArn
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"arn": c.Arn}); err != nil {
-		return nil, fmt.Errorf("register certificate %s outputs: %w", name, err)
+	if err := component.Finish(ctx, c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -3,13 +3,11 @@ package dns
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// FailoverType is the component's Pulumi type.
-const FailoverType = "taskflow:dr:Failover"
+	"github.com/taskflow/taskflow-dr/component"
+)
 
 // Route 53 failover record roles.
 const (
@@ -34,50 +32,69 @@ type FailoverArgs struct {
 	Target pulumi.StringInput
 	// SetIdentifier tells the two records apart.
 	SetIdentifier string
-	// Health configures the health check; only the PRIMARY has one (a
+	// Health configures the health checks; only the PRIMARY has them (a
 	// single health signal: the SECONDARY is served whenever the PRIMARY is
 	// unhealthy).
 	Health *HealthArgs
 }
 
-// HealthArgs is the health check on the primary ALB.
+// HealthArgs is the health of the PRIMARY record: an HTTPS probe of the
+// primary ALB and the fence check, behind a CALCULATED gate.
 type HealthArgs struct {
 	Path             string
 	RequestInterval  int
 	FailureThreshold int
-	// Fenced keeps the PRIMARY record unhealthy whatever its endpoint says.
-	Fenced bool
+	// Fence is the fence's health check (Fence), healthy unless fenced.
+	Fence pulumi.StringInput
+	// ControlPlaneFence is dns.fence: the gate's threshold above its
+	// children, always unhealthy (the manual fallback; see Fence for the
+	// path the failover takes).
+	ControlPlaneFence bool
 }
 
 // Failover is a failover record and, on the primary, its health checks.
+// Its outputs are read from the resources it made: the runbook's
+// `failoverRecord` output is what Route 53 holds, not what config asked.
 type Failover struct {
 	pulumi.ResourceState
 
-	RecordFqdn pulumi.StringOutput `pulumi:"recordFqdn"`
-	// GateHealthCheckId is the check attached to the PRIMARY record; the
-	// runbook fences by changing it. Empty on the SECONDARY.
+	RecordName          pulumi.StringOutput `pulumi:"recordName"`
+	RecordType          pulumi.StringOutput `pulumi:"recordType"`
+	RecordTTL           pulumi.IntOutput    `pulumi:"recordTtl"`
+	RecordSetIdentifier pulumi.StringOutput `pulumi:"recordSetIdentifier"`
+	RecordFailover      pulumi.StringOutput `pulumi:"recordFailover"`
+	// GateHealthCheckId is the check attached to the PRIMARY record. Empty
+	// on the SECONDARY.
 	GateHealthCheckId pulumi.StringOutput `pulumi:"gateHealthCheckId"`
 	// EndpointHealthCheckId is the HTTPS probe of the primary ALB, the one
 	// whose status and CloudWatch metric tell whether the primary is up.
 	EndpointHealthCheckId pulumi.StringOutput `pulumi:"endpointHealthCheckId"`
+	// FenceHealthCheckId is the fence child wired into the gate.
+	FenceHealthCheckId pulumi.StringOutput `pulumi:"fenceHealthCheckId"`
 }
 
-// FencedThreshold is the gate's child threshold while fenced: more than its
-// one child, so Route 53 always evaluates the gate as unhealthy. (Inverting
-// the check would not fence: an inverted check is healthy exactly when the
-// primary is down, and would send traffic back to the dead region.)
-const (
-	UnfencedThreshold = 1
-	FencedThreshold   = 2
-)
+// GateThreshold is the gate's HealthThreshold: all children healthy
+// (endpoint up and not fenced), or, with the control-plane fence, one more
+// than its children. A CALCULATED check whose threshold exceeds its children
+// is always unhealthy
+// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html,
+// HealthThreshold). Inverting or disabling a check would not fence: an
+// inverted endpoint check is healthy exactly when the primary is down, and a
+// disabled one counts as healthy.
+func GateThreshold(children int, controlPlaneFence bool) int {
+	if controlPlaneFence {
+		return children + 1
+	}
+	return children
+}
 
 // NewFailover creates the record (and the health checks on the primary).
-func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, provider *aws.Provider, opts ...pulumi.ResourceOption) (*Failover, error) {
+func NewFailover(ctx *pulumi.Context, name string, args *FailoverArgs, opts ...pulumi.ResourceOption) (*Failover, error) {
 	c := &Failover{}
-	if err := ctx.RegisterComponentResource(FailoverType, name, c, append(opts, pulumi.Providers(provider))...); err != nil {
-		return nil, fmt.Errorf("register failover %s: %w", name, err)
+	if err := component.Register(ctx, "Failover", name, c, opts...); err != nil {
+		return nil, err
 	}
-	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provider)}
+	child := []pulumi.ResourceOption{pulumi.Parent(c)}
 	record := &route53.RecordArgs{
 		ZoneId:        pulumi.String(args.ZoneId),
 		Name:          pulumi.String(args.Host),
@@ -91,6 +108,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, provider *
 	}
 	c.GateHealthCheckId = pulumi.String("").ToStringOutput()
 	c.EndpointHealthCheckId = pulumi.String("").ToStringOutput()
+	c.FenceHealthCheckId = pulumi.String("").ToStringOutput()
 	if h := args.Health; h != nil {
 		endpoint, err := route53.NewHealthCheck(ctx, name+"-endpoint-check", &route53.HealthCheckArgs{
 			Type:             pulumi.String("HTTPS"),
@@ -107,14 +125,12 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, provider *
 		if err != nil {
 			return nil, fmt.Errorf("failover %s: endpoint health check: %w", name, err)
 		}
-		threshold := UnfencedThreshold
-		if h.Fenced {
-			threshold = FencedThreshold
-		}
+		children := pulumi.StringArray{endpoint.ID(), h.Fence}
+		c.FenceHealthCheckId = h.Fence.ToStringOutput()
 		gate, err := route53.NewHealthCheck(ctx, name+"-gate-check", &route53.HealthCheckArgs{
 			Type:                 pulumi.String("CALCULATED"),
-			ChildHealthchecks:    pulumi.StringArray{endpoint.ID()},
-			ChildHealthThreshold: pulumi.Int(threshold),
+			ChildHealthchecks:    children,
+			ChildHealthThreshold: pulumi.Int(GateThreshold(len(children), h.ControlPlaneFence)),
 			Tags:                 pulumi.StringMap{"Name": pulumi.String(name + "-gate-check")},
 		}, child...)
 		if err != nil {
@@ -128,11 +144,13 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, provider *
 	if err != nil {
 		return nil, fmt.Errorf("failover %s: %s record: %w", name, args.Failover, err)
 	}
-	c.RecordFqdn = rec.Fqdn
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"recordFqdn": c.RecordFqdn, "gateHealthCheckId": c.GateHealthCheckId, "endpointHealthCheckId": c.EndpointHealthCheckId,
-	}); err != nil {
-		return nil, fmt.Errorf("register failover %s outputs: %w", name, err)
+	c.RecordName = rec.Name
+	c.RecordType = rec.Type
+	c.RecordTTL = rec.Ttl.Elem()
+	c.RecordSetIdentifier = rec.SetIdentifier.Elem()
+	c.RecordFailover = rec.FailoverRoutingPolicies.Index(pulumi.Int(0)).Type()
+	if err := component.Finish(ctx, c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

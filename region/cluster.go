@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -11,28 +12,50 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// Access policies of the EKS access entries
+// (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
+const (
+	ClusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+	AdminViewPolicy    = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+)
+
+// IMDSHopLimit is the nodes' instance-metadata hop limit: 1 keeps pods (one
+// network hop away from the node) from reaching IMDSv2 and with it the node
+// role's credentials; pods get credentials through IRSA instead
+// (https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html#_restrict_access_to_the_instance_profile_assigned_to_the_worker_node).
+const IMDSHopLimit = 1
+
 type cluster struct {
 	name              pulumi.StringOutput
 	kubeconfig        pulumi.StringOutput
 	oidcProviderArn   pulumi.StringOutput
 	oidcProviderUrl   pulumi.StringOutput
 	nodeSecurityGroup *ec2.SecurityGroup
-	asgName           pulumi.StringOutput
+	nodeGroupName     pulumi.StringOutput
+	nodeGroupUrn      pulumi.URNOutput
+	// asgName is the Auto Scaling group EKS made for the managed node
+	// group: the ALB's target group is attached to it.
+	asgName pulumi.StringOutput
 }
 
-// cluster builds EKS through pulumi-eks v2: worker nodes in the private
-// subnets only, a node group sized from config, an OIDC provider for IRSA,
-// secrets encrypted with the region's key.
+// cluster builds EKS through pulumi-eks v2 without its default node group
+// (Amazon Linux 2 with bootstrap.sh, which has no AMIs past Kubernetes 1.32,
+// in a CloudFormation launch configuration that accounts created since
+// 2024-10-01 cannot create: pulumi-eks@v2.8.1:nodejs/eks/nodegroup.ts), and
+// a managed node group on Amazon Linux 2023 instead. Access is by EKS
+// access entries for the operator roles; secrets are encrypted with the
+// region's key.
 func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 	cfg := b.args.Cluster
-	// Our own node security group, attached to every node next to the one
-	// pulumi-eks makes: the database and the ALB admit traffic from it, so
-	// the rules that matter are ours and visible in this program.
+	// Our own node security group, attached to every node next to the
+	// cluster security group: the database and the ALB admit traffic from
+	// it, so the rules that matter are ours and visible in this program.
 	nodes, err := ec2.NewSecurityGroup(b.ctx, b.child("nodes"), &ec2.SecurityGroupArgs{
 		VpcId:       net.vpc.ID(),
 		Description: pulumi.String("TaskFlow worker nodes: source of database traffic, target of ALB traffic"),
 		Egress: ec2.SecurityGroupEgressArray{ec2.SecurityGroupEgressArgs{
-			Protocol: pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
+			Description: pulumi.String("nodes reach AWS APIs, ECR and the database"),
+			Protocol:    pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
 			CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
 		}},
 		Tags: b.nameTag("nodes"),
@@ -41,13 +64,20 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		return nil, fmt.Errorf("region %s: node security group: %w", b.name, err)
 	}
 
-	minSize, desired, maxSize := cfg.Sizes()
-	publicAccessCidrs := pulumi.ToStringArray(cfg.PublicAccessCIDRs)
-	if len(cfg.PublicAccessCIDRs) == 0 {
-		publicAccessCidrs = nil
+	// EKS writes control-plane logs to this group; created first so that
+	// it has a retention and our key (EKS would create it without either:
+	// https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html).
+	logs, err := b.logGroup("eks-logs", "/aws/eks/"+b.args.ClusterName+"/cluster", key)
+	if err != nil {
+		return nil, err
 	}
-	noPublicIP := false
-	useDefaultVpcCni := true
+
+	var publicAccessCidrs pulumi.StringArrayInput
+	if cfg.EndpointPublicAccess {
+		publicAccessCidrs = pulumi.ToStringArray(cfg.PublicAccessCIDRs)
+	}
+	useDefaultVpcCni, skipDefaultNodeGroup := true, true
+	authMode := eks.AuthenticationModeApi
 	c, err := eks.NewCluster(b.ctx, b.child("eks"), &eks.ClusterArgs{
 		Name:                   pulumi.String(b.args.ClusterName),
 		Version:                pulumi.String(cfg.Version),
@@ -63,18 +93,15 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		// pulumi-eks's own VPC CNI resource cannot take an explicit
 		// provider (pulumi-eks#1294) and default providers are disabled:
 		// keep EKS's default CNI and manage it as the add-on below.
-		UseDefaultVpcCni: &useDefaultVpcCni,
-		NodeGroupOptions: &eks.ClusterNodeGroupOptionsArgs{
-			InstanceType:                 pulumi.String(cfg.InstanceType),
-			MinSize:                      pulumi.Int(minSize),
-			DesiredCapacity:              pulumi.Int(desired),
-			MaxSize:                      pulumi.Int(maxSize),
-			NodeAssociatePublicIpAddress: &noPublicIP,
-			NodeRootVolumeEncrypted:      pulumi.Bool(true),
-			ExtraNodeSecurityGroups:      ec2.SecurityGroupArray{nodes},
-		},
-		Tags: pulumi.StringMap{"Name": pulumi.String(b.args.ClusterName)},
-	}, pulumi.Parent(b.parent), pulumi.Providers(b.provider, b.eksProvider))
+		UseDefaultVpcCni:     &useDefaultVpcCni,
+		SkipDefaultNodeGroup: &skipDefaultNodeGroup,
+		AuthenticationMode:   &authMode,
+		AccessEntries:        b.accessEntries(),
+		// pulumi-eks's own Kubernetes calls assume the operator role too,
+		// so any engineer who can assume it can run `pulumi up`.
+		ProviderCredentialOpts: &eks.KubeconfigOptionsArgs{RoleArn: pulumi.String(b.args.Access.OperatorRoleArns[0])},
+		Tags:                   pulumi.StringMap{"Name": pulumi.String(b.args.ClusterName)},
+	}, b.opts(pulumi.DependsOn([]pulumi.Resource{logs}))...)
 	if err != nil {
 		return nil, fmt.Errorf("region %s: eks cluster: %w", b.name, err)
 	}
@@ -88,10 +115,16 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		return nil, fmt.Errorf("region %s: vpc-cni add-on: %w", b.name, err)
 	}
 
+	ng, err := b.nodeGroup(c, net, nodes)
+	if err != nil {
+		return nil, err
+	}
+
 	eksCluster := c.EksCluster
+	role := b.args.Access.OperatorRoleArns[0]
 	kubeconfig := pulumi.All(eksCluster.Name(), eksCluster.Endpoint(), eksCluster.CertificateAuthority().Data().Elem()).
 		ApplyT(func(v []any) (string, error) {
-			return Kubeconfig(v[0].(string), b.args.Region, v[1].(string), v[2].(string))
+			return Kubeconfig(v[0].(string), b.args.Region, v[1].(string), v[2].(string), role)
 		}).(pulumi.StringOutput)
 	oidc := c.Core.OidcProvider()
 	return &cluster{
@@ -100,15 +133,135 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		oidcProviderArn:   oidc.Arn(),
 		oidcProviderUrl:   oidc.Url(),
 		nodeSecurityGroup: nodes,
-		asgName:           c.DefaultNodeGroup.AutoScalingGroupName().Elem(),
+		nodeGroupName:     ng.NodeGroup.NodeGroupName(),
+		nodeGroupUrn:      ng.NodeGroup.ApplyT(func(n *awseks.NodeGroup) pulumi.URNOutput { return n.URN() }).(pulumi.URNOutput),
+		asgName:           ng.NodeGroup.Resources().Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem(),
 	}, nil
 }
 
+// accessEntries gives each operator role cluster admin and the CI preview
+// role read-only access, cluster-wide.
+func (b *builder) accessEntries() map[string]eks.AccessEntryArgs {
+	scope := awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")}
+	entry := func(role, policyArn string) eks.AccessEntryArgs {
+		return eks.AccessEntryArgs{
+			PrincipalArn: pulumi.String(role),
+			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
+				"policy": eks.AccessPolicyAssociationArgs{PolicyArn: pulumi.String(policyArn), AccessScope: scope},
+			},
+		}
+	}
+	entries := map[string]eks.AccessEntryArgs{}
+	for i, role := range b.args.Access.OperatorRoleArns {
+		entries[fmt.Sprintf("operator-%d", i)] = entry(role, ClusterAdminPolicy)
+	}
+	if r := b.args.Access.PreviewRoleArn; r != "" {
+		entries["preview"] = entry(r, AdminViewPolicy)
+	}
+	return entries
+}
+
+// nodeGroup is the managed node group: AL2023 (EKS configures nodeadm
+// itself when the launch template names no AMI:
+// https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html),
+// sized from config, in the private subnets, on a launch template that
+// requires IMDSv2 with a hop limit of 1, an encrypted gp3 root volume and
+// our node security group next to the cluster's.
+func (b *builder) nodeGroup(c *eks.Cluster, net *network, nodes *ec2.SecurityGroup) (*eks.ManagedNodeGroup, error) {
+	cfg := b.args.Cluster
+	lt, err := ec2.NewLaunchTemplate(b.ctx, b.child("nodes-lt"), &ec2.LaunchTemplateArgs{
+		Description: pulumi.String("TaskFlow managed nodes: IMDSv2 only, hop limit 1, encrypted root volume"),
+		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(IMDSHopLimit),
+		},
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			// AL2023's root device
+			// (pulumi-eks@v2.8.1:nodejs/eks/nodegroup.ts, createMNGCustomLaunchTemplate).
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize: pulumi.Int(cfg.RootVolumeSize),
+				VolumeType: pulumi.String("gp3"),
+				// The account's EBS key, not ours: a customer key needs the
+				// Auto Scaling service-linked role in its policy or instances
+				// fail to launch
+				// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+				Encrypted:           pulumi.String("true"),
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		// Naming security groups in the launch template replaces the
+		// cluster security group EKS would add, so both are named
+		// (https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html).
+		VpcSecurityGroupIds: pulumi.StringArray{
+			nodes.ID(),
+			c.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem(),
+		},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{ec2.LaunchTemplateTagSpecificationArgs{
+			ResourceType: pulumi.String("instance"),
+			Tags:         pulumi.StringMap{"Name": pulumi.String(b.args.ClusterName + "-node")},
+		}},
+		Tags: b.nameTag("nodes-lt"),
+	}, b.opts()...)
+	if err != nil {
+		return nil, fmt.Errorf("region %s: node launch template: %w", b.name, err)
+	}
+	minSize, desired, maxSize := cfg.Sizes()
+	ng, err := eks.NewManagedNodeGroup(b.ctx, b.child("nodes-mng"), &eks.ManagedNodeGroupArgs{
+		Cluster:       c,
+		NodeGroupName: pulumi.String(b.args.ClusterName + "-nodes"),
+		// The instance role pulumi-eks makes for the cluster (worker,
+		// CNI and ECR read-only policies) with its EC2_LINUX access entry
+		// (pulumi-eks@v2.8.1:nodejs/eks/cluster.ts:768-792, 850-864).
+		NodeRole:      c.InstanceRoles.Index(pulumi.Int(0)),
+		AmiType:       pulumi.String(cfg.AMIType),
+		InstanceTypes: pulumi.StringArray{pulumi.String(cfg.InstanceType)},
+		SubnetIds:     net.privateSubnetIds(),
+		ScalingConfig: awseks.NodeGroupScalingConfigArgs{
+			MinSize:     pulumi.Int(minSize),
+			DesiredSize: pulumi.Int(desired),
+			MaxSize:     pulumi.Int(maxSize),
+		},
+		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{
+			Id:      lt.ID(),
+			Version: lt.LatestVersion.ApplyT(func(v int) string { return fmt.Sprint(v) }).(pulumi.StringOutput),
+		},
+		Labels: pulumi.StringMap{"taskflow.dr/stack": pulumi.String(b.args.ClusterName)},
+	}, b.opts()...)
+	if err != nil {
+		return nil, fmt.Errorf("region %s: managed node group: %w", b.name, err)
+	}
+	return ng, nil
+}
+
+// logGroup creates a CloudWatch log group with the configured retention,
+// encrypted with the region's key.
+func (b *builder) logGroup(part, name string, key *kms.Key) (*cloudwatch.LogGroup, error) {
+	lg, err := cloudwatch.NewLogGroup(b.ctx, b.child(part), &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(name),
+		RetentionInDays: pulumi.Int(b.args.Logs.RetentionDays),
+		KmsKeyId:        key.Arn,
+		Tags:            b.nameTag(part),
+	}, b.opts()...)
+	if err != nil {
+		return nil, fmt.Errorf("region %s: log group %s: %w", b.name, name, err)
+	}
+	return lg, nil
+}
+
 // Kubeconfig renders a kubeconfig for the cluster whose token command names
-// the region. pulumi-eks v2's own kubeconfig runs `aws eks get-token`
-// without --region (fixed only in v3.2), so it follows the caller's
-// AWS_REGION and fails for a cluster in another region.
-func Kubeconfig(clusterName, region, endpoint, caData string) (string, error) {
+// the region and assumes the operator role. pulumi-eks v2's own kubeconfig
+// runs `aws eks get-token` without --region (fixed only in v3.2), so it
+// follows the caller's AWS_REGION and fails for a cluster in another
+// region; and the role makes it work for every engineer who may assume it,
+// not only the cluster's creator.
+func Kubeconfig(clusterName, region, endpoint, caData, roleArn string) (string, error) {
+	args := []string{"eks", "get-token", "--cluster-name", clusterName, "--region", region}
+	if roleArn != "" {
+		args = append(args, "--role-arn", roleArn)
+	}
+	args = append(args, "--output", "json")
 	cfg := map[string]any{
 		"apiVersion":      "v1",
 		"kind":            "Config",
@@ -126,7 +279,7 @@ func Kubeconfig(clusterName, region, endpoint, caData string) (string, error) {
 			"user": map[string]any{"exec": map[string]any{
 				"apiVersion": "client.authentication.k8s.io/v1beta1",
 				"command":    "aws",
-				"args":       []string{"eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"},
+				"args":       args,
 			}},
 		}},
 	}

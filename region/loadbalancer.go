@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -16,6 +17,7 @@ const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 type loadBalancer struct {
 	lb          *lb.LoadBalancer
 	targetGroup *lb.TargetGroup
+	logs        *s3.BucketV2
 }
 
 // loadBalancer builds the public entry point of the region. The path to
@@ -58,14 +60,27 @@ func (b *builder) loadBalancer(net *network, cl *cluster) (*loadBalancer, error)
 		return nil, fmt.Errorf("region %s: node ingress from ALB: %w", b.name, err)
 	}
 
+	logs, err := b.accessLogBucket()
+	if err != nil {
+		return nil, err
+	}
 	alb, err := lb.NewLoadBalancer(b.ctx, b.child("alb"), &lb.LoadBalancerArgs{
-		LoadBalancerType:        pulumi.String("application"),
-		Internal:                pulumi.Bool(false),
-		Subnets:                 net.publicSubnetIds(),
-		SecurityGroups:          pulumi.StringArray{sg.ID()},
-		DropInvalidHeaderFields: pulumi.Bool(true),
-		Tags:                    b.nameTag("alb"),
-	}, b.opts()...)
+		// Pinned so that the other region's dashboard can find its metrics
+		// by name (dashboards.Body).
+		Name:                     pulumi.String(AlbName(b.args.ClusterName)),
+		LoadBalancerType:         pulumi.String("application"),
+		Internal:                 pulumi.Bool(false),
+		Subnets:                  net.publicSubnetIds(),
+		SecurityGroups:           pulumi.StringArray{sg.ID()},
+		DropInvalidHeaderFields:  pulumi.Bool(true),
+		EnableDeletionProtection: pulumi.Bool(true),
+		AccessLogs: lb.LoadBalancerAccessLogsArgs{
+			Bucket:  logs.bucket.Bucket,
+			Prefix:  pulumi.String(AccessLogPrefix),
+			Enabled: pulumi.Bool(true),
+		},
+		Tags: b.nameTag("alb"),
+	}, b.opts(pulumi.DependsOn([]pulumi.Resource{logs.policy}))...)
 	if err != nil {
 		return nil, fmt.Errorf("region %s: ALB: %w", b.name, err)
 	}
@@ -91,6 +106,9 @@ func (b *builder) loadBalancer(net *network, cl *cluster) (*loadBalancer, error)
 	if err != nil {
 		return nil, fmt.Errorf("region %s: target group: %w", b.name, err)
 	}
+	// Attached to the managed node group's Auto Scaling group, every node,
+	// including those a failover scale-up adds, is registered as it
+	// launches (https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html).
 	if _, err := autoscaling.NewAttachment(b.ctx, b.child("tg-nodes"), &autoscaling.AttachmentArgs{
 		AutoscalingGroupName: cl.asgName,
 		LbTargetGroupArn:     tg.Arn,
@@ -122,5 +140,8 @@ func (b *builder) loadBalancer(net *network, cl *cluster) (*loadBalancer, error)
 	}, b.opts()...); err != nil {
 		return nil, fmt.Errorf("region %s: HTTP redirect listener: %w", b.name, err)
 	}
-	return &loadBalancer{lb: alb, targetGroup: tg}, nil
+	return &loadBalancer{lb: alb, targetGroup: tg, logs: logs.bucket}, nil
 }
+
+// AlbName is the region's ALB name (at most 32 characters).
+func AlbName(clusterName string) string { return clusterName + "-alb" }

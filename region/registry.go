@@ -9,10 +9,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// RepositoryName is the image repository's physical name. It is pinned
-// because ECR replication writes into the repository of the same name in
-// the peer region: both stacks must create exactly this one.
-const RepositoryName = "taskflow"
+// Repository names, pinned: ECR replication writes into the repository of
+// the same name in the peer region, so both stacks create exactly these.
+const (
+	RepositoryName      = "taskflow"
+	AgentRepositoryName = "taskflow-dr-agent"
+)
 
 // untaggedImageDays is how long an untagged image (a failed or superseded
 // push) is kept; keptReleaseImages is how many tagged images are kept, far
@@ -22,12 +24,37 @@ const (
 	keptReleaseImages = 200
 )
 
-// repository creates the region's image repository: immutable tags (a
-// release tag always names the same digest in both regions), scan on push,
-// encryption with the region's key.
-func (b *builder) repository(key *kms.Key) (*ecr.Repository, error) {
-	repo, err := ecr.NewRepository(b.ctx, b.child("ecr"), &ecr.RepositoryArgs{
-		Name:               pulumi.String(RepositoryName),
+type repositories struct {
+	appURL, agentURL pulumi.StringOutput
+}
+
+// repositories creates TaskFlow's and the DR agent's image repositories on
+// the stack that owns them; elsewhere their URLs are where replication
+// creates them (same account, same names, this region).
+func (b *builder) repositories(key *kms.Key) (*repositories, error) {
+	if !b.args.OwnsRepositories {
+		url := func(name string) pulumi.StringOutput {
+			return pulumi.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", b.args.Account, b.args.Region, name)
+		}
+		return &repositories{appURL: url(RepositoryName), agentURL: url(AgentRepositoryName)}, nil
+	}
+	app, err := b.repository("ecr", RepositoryName, key)
+	if err != nil {
+		return nil, err
+	}
+	agent, err := b.repository("agent-ecr", AgentRepositoryName, key)
+	if err != nil {
+		return nil, err
+	}
+	return &repositories{appURL: app.RepositoryUrl, agentURL: agent.RepositoryUrl}, nil
+}
+
+// repository creates one image repository: immutable tags (a release tag
+// always names the same digest in both regions), scan on push, encryption
+// with the region's key, and a lifecycle policy.
+func (b *builder) repository(part, name string, key *kms.Key) (*ecr.Repository, error) {
+	repo, err := ecr.NewRepository(b.ctx, b.child(part), &ecr.RepositoryArgs{
+		Name:               pulumi.String(name),
 		ImageTagMutability: pulumi.String("IMMUTABLE"),
 		ImageScanningConfiguration: ecr.RepositoryImageScanningConfigurationArgs{
 			ScanOnPush: pulumi.Bool(true),
@@ -36,25 +63,28 @@ func (b *builder) repository(key *kms.Key) (*ecr.Repository, error) {
 			EncryptionType: pulumi.String("KMS"),
 			KmsKey:         key.Arn,
 		}},
-		Tags: b.nameTag("ecr"),
+		Tags: b.nameTag(part),
 	}, b.opts()...)
 	if err != nil {
-		return nil, fmt.Errorf("region %s: image repository: %w", b.name, err)
+		return nil, fmt.Errorf("region %s: image repository %s: %w", b.name, name, err)
 	}
-	policy, err := lifecyclePolicy()
+	policy, err := LifecyclePolicy()
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", b.name, err)
 	}
-	if _, err := ecr.NewLifecyclePolicy(b.ctx, b.child("ecr-lifecycle"), &ecr.LifecyclePolicyArgs{
+	if _, err := ecr.NewLifecyclePolicy(b.ctx, b.child(part+"-lifecycle"), &ecr.LifecyclePolicyArgs{
 		Repository: repo.Name,
 		Policy:     pulumi.String(policy),
 	}, b.opts()...); err != nil {
-		return nil, fmt.Errorf("region %s: image lifecycle policy: %w", b.name, err)
+		return nil, fmt.Errorf("region %s: image lifecycle policy of %s: %w", b.name, name, err)
 	}
 	return repo, nil
 }
 
-func lifecyclePolicy() (string, error) {
+// LifecyclePolicy expires untagged images and keeps the newest tagged ones;
+// the same policy applies to the repositories replication creates
+// (replication.ImageReplication's creation template).
+func LifecyclePolicy() (string, error) {
 	policy := map[string]any{"rules": []any{
 		map[string]any{
 			"rulePriority": 1,

@@ -1,3 +1,6 @@
+// Package replication is TaskFlow DR's cross-region copies of what is not
+// a database: container images (ECR replication with a creation template)
+// and the database credentials (a multi-region secret).
 package replication
 
 import (
@@ -5,13 +8,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// DatabaseSecretType is the component's Pulumi type.
-const DatabaseSecretType = "taskflow:dr:DatabaseSecret"
+	"github.com/taskflow/taskflow-dr/component"
+)
 
 // SecretName is the secret's physical name: pinned, because the replica in
 // the peer region carries the same name and the apps of both regions look
@@ -48,12 +49,12 @@ type DatabaseSecret struct {
 // encrypted with the peer region's AWS-managed Secrets Manager key: the
 // peer's own key does not exist when the primary is first deployed (the
 // standby comes second), and a replica cannot name a key in another stack.
-func NewDatabaseSecret(ctx *pulumi.Context, name string, args DatabaseSecretArgs, provider *aws.Provider, opts ...pulumi.ResourceOption) (*DatabaseSecret, error) {
+func NewDatabaseSecret(ctx *pulumi.Context, name string, args *DatabaseSecretArgs, opts ...pulumi.ResourceOption) (*DatabaseSecret, error) {
 	c := &DatabaseSecret{}
-	if err := ctx.RegisterComponentResource(DatabaseSecretType, name, c, append(opts, pulumi.Providers(provider))...); err != nil {
-		return nil, fmt.Errorf("register database secret %s: %w", name, err)
+	if err := component.Register(ctx, "DatabaseSecret", name, c, opts...); err != nil {
+		return nil, err
 	}
-	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provider)}
+	child := []pulumi.ResourceOption{pulumi.Parent(c)}
 	secret, err := secretsmanager.NewSecret(ctx, name+"-secret", &secretsmanager.SecretArgs{
 		Name:                 pulumi.String(SecretName),
 		Description:          pulumi.String("TaskFlow database credentials (no host: the host is regional, see the taskflow-region ConfigMap)"),
@@ -79,8 +80,8 @@ func NewDatabaseSecret(ctx *pulumi.Context, name string, args DatabaseSecretArgs
 	c.ReplicaArn = secret.Arn.ApplyT(func(arn string) (string, error) {
 		return ReplicaSecretArn(arn, args.ReplicaRegion)
 	}).(pulumi.StringOutput)
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"arn": c.Arn, "replicaArn": c.ReplicaArn}); err != nil {
-		return nil, fmt.Errorf("register database secret %s outputs: %w", name, err)
+	if err := component.Finish(ctx, c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -70,7 +70,7 @@ func readStackConfig(repoDir, stack string) (*config.Config, error) {
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
-	cfg, err := config.Parse(get, "taskflow-dr", stack)
+	cfg, err := config.Parse(get, "taskflow-dr", stack, time.Now().UTC())
 	if err != nil {
 		return nil, fmt.Errorf("lab: Pulumi.%s.yaml: %w", stack, err)
 	}
