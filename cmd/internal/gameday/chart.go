@@ -6,8 +6,8 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	xfont "golang.org/x/image/font"
@@ -21,46 +21,50 @@ import (
 
 // chartLegendMarkdown repeats the chart's key for readers of the record
 // whose viewer scales the image down.
-const chartLegendMarkdown = "Time runs left to right from the cut (T+0). Each phase row shows the RTO budget's prediction " +
-	"(light bar, top) above what the drill measured (dark bar, bottom). Below them, probes (blue = primary region answered, " +
-	"green = standby answered, red = failed, pale red = a region answered but unhealthy) and heartbeat writes (top half: acknowledged by the old writer in blue or the new " +
-	"writer in green; bottom half: refused, red; magenta: acknowledged but lost). Grey lines are the runbook's events; " +
-	"coloured lines mark when writes were accepted again and when full capacity was back, solid as measured, dashed as predicted.\n\n"
+const chartLegendMarkdown = "Time runs left to right from the cut (T+0). Each phase row shows the RTO budget's " +
+	"prediction (light bar, top) above what the drill measured (dark bar, bottom). Below them, probes (blue = primary " +
+	"region answered, green = standby answered, red = failed, pale red = a region answered but unhealthy) and heartbeat " +
+	"writes (top half: acknowledged by the old writer in blue or the new writer in green; bottom half: refused, red; " +
+	"magenta: acknowledged but lost). Grey lines are the runbook's events; coloured lines mark when writes were accepted " +
+	"again and when full capacity was back, solid as measured, dashed as predicted.\n\n"
 
 // Chart geometry, in points (1/72 in). The PNG is rendered at chartDPI:
-// 960 pt at 110 dpi is about 1470 pixels, and the text stays legible when
-// a markdown viewer scales it to its column.
+// 880 pt at 110 dpi is about 1340 pixels; the fonts are sized so that the
+// text stays legible when a markdown viewer scales the image to its column.
 const (
-	chartWidth  vg.Length = 960
+	chartWidth  vg.Length = 880
 	chartDPI              = 110
 	chartMargin vg.Length = 14
-	phaseRowH   vg.Length = 26
+	phaseRowH   vg.Length = 28
 	laneH       vg.Length = 30
 	laneGap     vg.Length = 10 // between the phase rows and the probe/heartbeat lanes
-	labelRowH   vg.Length = 16
+	labelRowH   vg.Length = 17
 	legendRowH  vg.Length = 18
+	titleSize   vg.Length = 14
+	bodySize    vg.Length = 11 // row names, axis label, subtitle
+	labelSize   vg.Length = 10.5
+	smallSize   vg.Length = 9.5 // tick labels, lengths in the bars, legend
 	swatchW     vg.Length = 18
 	// Zero-length bands and lost writes stay visible at least this wide.
 	minMarkW vg.Length = 1.5
 )
 
 var (
-	colorText      = color.RGBA{30, 30, 30, 255}
-	colorMuted     = color.RGBA{95, 95, 95, 255}
-	colorRowShade  = color.RGBA{246, 246, 246, 255}
-	colorGrid      = color.RGBA{222, 222, 222, 255}
-	colorPredicted = color.RGBA{200, 210, 222, 255}
-	colorPredEdge  = color.RGBA{120, 138, 160, 255}
-	colorMeasured  = color.RGBA{52, 73, 102, 255}
-	colorPrimary   = color.RGBA{31, 119, 180, 255}  // blue: primary region / old writer
-	colorStandby   = color.RGBA{44, 160, 44, 255}   // green: standby region / new writer
-	colorFailure   = color.RGBA{214, 39, 40, 255}   // red: failed probe or write
-	colorUnhealthy = color.RGBA{244, 160, 160, 255} // pale red: a region answered, unhealthy
-	colorOther     = color.RGBA{160, 160, 160, 255}
-	colorLost      = color.RGBA{200, 0, 200, 255} // magenta: acknowledged but lost
-	colorEvent     = color.RGBA{110, 110, 110, 160}
-	colorCut       = color.RGBA{0, 0, 0, 255}
-	// One colour per milestone; measured solid, predicted dashed.
+	colorText       = color.RGBA{30, 30, 30, 255}
+	colorMuted      = color.RGBA{95, 95, 95, 255}
+	colorRowShade   = color.RGBA{246, 246, 246, 255}
+	colorGrid       = color.RGBA{222, 222, 222, 255}
+	colorPredicted  = color.RGBA{200, 210, 222, 255}
+	colorPredEdge   = color.RGBA{120, 138, 160, 255}
+	colorMeasured   = color.RGBA{52, 73, 102, 255}
+	colorPrimary    = color.RGBA{31, 119, 180, 255}  // blue: primary region / old writer
+	colorStandby    = color.RGBA{44, 160, 44, 255}   // green: standby region / new writer
+	colorFailure    = color.RGBA{214, 39, 40, 255}   // red: failed probe or write
+	colorUnhealthy  = color.RGBA{244, 160, 160, 255} // pale red: a region answered, unhealthy
+	colorOther      = color.RGBA{160, 160, 160, 255}
+	colorLost       = color.RGBA{200, 0, 200, 255} // magenta: acknowledged but lost
+	colorEvent      = color.RGBA{110, 110, 110, 160}
+	colorCut        = color.RGBA{0, 0, 0, 255}
 	milestoneColors = map[string]color.Color{
 		MilestoneWritesAccepted: color.RGBA{217, 95, 2, 255},
 		MilestoneFullCapacity:   color.RGBA{117, 112, 179, 255},
@@ -81,10 +85,7 @@ func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
 // and measured, over the probes and heartbeats, with the runbook's
 // events and the recovery milestones labelled above them.
 func WriteChart(w io.Writer, in ChartInput) error {
-	ch, err := layoutChart(in)
-	if err != nil {
-		return err
-	}
+	ch := layoutChart(in)
 	img := vgimg.NewWith(vgimg.UseWH(chartWidth, ch.height()), vgimg.UseDPI(chartDPI))
 	if err := ch.draw(draw.New(img)); err != nil {
 		return err
@@ -107,12 +108,13 @@ type chartRow struct {
 // that marks the moment through the rows.
 type chartLabel struct {
 	text   string
-	at     float64 // x, in axis units
 	style  text.Style
 	line   draw.LineStyle
 	anchor vg.Length // x on the canvas
 	lineX  vg.Length // x of the line: the anchor, nudged off a coinciding milestone's line
 	width  vg.Length
+	// milestone lines are nudged apart when they coincide.
+	milestone bool
 }
 
 // chart is a laid-out chart: every size is known before drawing, so the
@@ -133,14 +135,15 @@ type chart struct {
 
 func (ch *chart) height() vg.Length { return ch.titleH + ch.labelsH + ch.plotH + ch.legendH }
 
-func layoutChart(in ChartInput) (*chart, error) {
+func layoutChart(in ChartInput) *chart {
 	ch := &chart{in: in}
-	ch.titleH = 46
 	ch.rows = chartRows(in)
-	if len(ch.rows) == 0 {
-		return ch, nil
-	}
 	ch.origin, ch.unit = axisOrigin(in)
+	ch.titleH = ch.titleHeight()
+	if len(ch.rows) == 0 {
+		ch.plotH = 30
+		return ch
+	}
 	lo, hi := ch.xRange()
 	ch.p = ch.newPlot(lo, hi)
 
@@ -160,10 +163,10 @@ func layoutChart(in ChartInput) (*chart, error) {
 		anchors[i], widths[i] = l.anchor, l.width
 	}
 	ch.slots = chartLabelLayout(ch.dataX).place(anchors, widths)
-	ch.labelsH = vg.Length(rows(ch.slots))*labelRowH + 6
+	ch.labelsH = vg.Length(rowCount(ch.slots))*labelRowH + 6
 	ch.legend = ch.legendItems()
 	ch.legendH = vg.Length(len(flowLegend(ch.legend)))*legendRowH + 8
-	return ch, nil
+	return ch
 }
 
 // chartLabelLayout keeps labels inside the data area, a little past its
@@ -275,7 +278,7 @@ func (ch *chart) xRange() (float64, float64) {
 	start, end := ch.in.span()
 	lo, hi := ch.x(start), ch.x(end)
 	if ch.in.Cut.Known {
-		earliest := 0.0 // events, bands and milestones are never cut off
+		earliest := 0.0 // events are never cut off; bands and milestones start at the cut
 		for _, ev := range ch.in.Events {
 			earliest = min(earliest, ch.x(ev.At))
 		}
@@ -294,11 +297,11 @@ func (ch *chart) newPlot(lo, hi float64) *plot.Plot {
 	p.Y.Min, p.Y.Max = 0, float64(ch.rows[0].y1)
 	p.X.Padding, p.Y.Padding = 0, 0
 	p.X.Tick.Marker = plot.TickerFunc(axisTicks)
-	p.X.Tick.Label = textStyle(sansFont, 10, colorText)
+	p.X.Tick.Label = textStyle(sansFont, smallSize, colorText)
 	p.X.Tick.Label.XAlign = draw.XCenter
 	p.X.Tick.Label.YAlign = draw.YTop
 	p.X.Label.Text = ch.axisLabel()
-	p.X.Label.TextStyle = textStyle(sansFont, 10.5, colorText)
+	p.X.Label.TextStyle = textStyle(sansFont, bodySize, colorText)
 	p.X.Label.TextStyle.XAlign = draw.XCenter
 	p.X.Label.TextStyle.YAlign = draw.YBottom
 	p.X.Label.Padding = 4
@@ -308,7 +311,7 @@ func (ch *chart) newPlot(lo, hi float64) *plot.Plot {
 		ticks[i] = plot.Tick{Value: float64(r.y0+r.y1) / 2, Label: r.name}
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Tick.Label = textStyle(sansFont, 10.5, colorText)
+	p.Y.Tick.Label = textStyle(sansFont, bodySize, colorText)
 	p.Y.Tick.Label.XAlign = draw.XRight
 	p.Y.Tick.Label.YAlign = draw.YCenter
 	p.Y.Tick.Length = 4
@@ -366,238 +369,40 @@ func axisTicks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// drawRows is the plot's one plotter: row shading, grid, bands, lanes.
-func (ch *chart) drawRows(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	for i, r := range ch.rows {
-		if r.phase != "" && i%2 == 0 {
-			fillRect(&c, c.Min.X, trY(float64(r.y0)), c.Max.X, trY(float64(r.y1)), colorRowShade)
-		}
-	}
-	grid := draw.LineStyle{Color: colorGrid, Width: 0.6}
-	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
-		x := trX(tk.Value)
-		c.StrokeLine2(grid, x, c.Min.Y, x, c.Max.Y)
-	}
-	for _, r := range ch.rows {
-		y0, y1 := trY(float64(r.y0)), trY(float64(r.y1))
-		switch {
-		case r.phase != "":
-			ch.drawBands(&c, trX, r, y0, y1)
-		case r.name == "probes":
-			ch.drawProbes(&c, trX, y0, y1)
-		case r.name == "heartbeats":
-			ch.drawHeartbeats(&c, trX, y0, y1)
-		}
-	}
-}
-
-// drawBands draws the row's predicted bar above its measured one, each
-// with its length written inside when it fits, beside it otherwise.
-func (ch *chart) drawBands(c *draw.Canvas, trX func(float64) vg.Length, r chartRow, y0, y1 vg.Length) {
-	h := y1 - y0
-	for _, set := range []struct {
-		bands          []Band
-		lo, hi         vg.Length
-		fill, ink, out color.Color
-	}{
-		{ch.in.Predicted, y0 + h*0.54, y0 + h*0.92, colorPredicted, colorText, colorPredEdge},
-		{ch.in.Measured, y0 + h*0.08, y0 + h*0.46, colorMeasured, color.White, nil},
-	} {
-		for _, b := range set.bands {
-			if b.Phase != r.phase {
-				continue
-			}
-			x0, x1 := trX(ch.x(b.Start)), trX(ch.x(b.End))
-			x1 = max(x1, x0+minMarkW)
-			fillRect(c, x0, set.lo, x1, set.hi, set.fill)
-			if set.out != nil {
-				c.StrokeLines(draw.LineStyle{Color: set.out, Width: 0.6},
-					[]vg.Point{{X: x0, Y: set.lo}, {X: x1, Y: set.lo}, {X: x1, Y: set.hi}, {X: x0, Y: set.hi}, {X: x0, Y: set.lo}})
-			}
-			label := formatDuration(b.End.Sub(b.Start))
-			sty := textStyle(sansFont, 8.5, set.ink)
-			sty.YAlign = draw.YCenter
-			pt := vg.Point{X: x0 + 3, Y: (set.lo + set.hi) / 2}
-			if sty.Width(label)+6 > x1-x0 {
-				sty.Color = colorText
-				pt.X = x1 + 3
-			}
-			c.FillText(sty, pt, label)
-		}
-	}
-}
-
-// run is a stretch of a lane in one colour: consecutive samples of the
-// same outcome are merged so the lane has no seams.
-type run struct {
-	x0, x1 vg.Length
-	color  color.Color
-}
-
-func addRun(runs []run, r run) []run {
-	if n := len(runs); n > 0 && runs[n-1].color == r.color && r.x0 <= runs[n-1].x1+0.5 {
-		runs[n-1].x1 = max(runs[n-1].x1, r.x1)
-		return runs
-	}
-	return append(runs, r)
-}
-
-// sampleWidth is how long a sample stands for: until the next one, but
-// no more than twice the median gap, so a pause in sampling shows.
-func sampleWidth(times []time.Time) func(i int) time.Duration {
-	median := Intervals(times).Median
-	return func(i int) time.Duration {
-		if i+1 < len(times) {
-			if gap := times[i+1].Sub(times[i]); gap > 0 {
-				return min(gap, 2*median)
-			}
-		}
-		return median
-	}
-}
-
-func (ch *chart) drawProbes(c *draw.Canvas, trX func(float64) vg.Length, y0, y1 vg.Length) {
-	times := probeTimes(ch.in.Probes)
-	width := sampleWidth(times)
-	var runs []run
-	for i, p := range ch.in.Probes {
-		col := colorOther
-		switch {
-		case !p.OK && p.Region != "":
-			col = colorUnhealthy
-		case !p.OK:
-			col = colorFailure
-		case p.Region == ch.in.Regions.Primary:
-			col = colorPrimary
-		case p.Region == ch.in.Regions.Standby:
-			col = colorStandby
-		}
-		runs = addRun(runs, run{x0: trX(ch.x(p.At)), x1: trX(ch.x(p.At.Add(width(i)))), color: col})
-	}
-	h := y1 - y0
-	for _, r := range runs {
-		fillRect(c, r.x0, y0+h*0.15, r.x1, y0+h*0.85, r.color)
-	}
-}
-
-// drawHeartbeats: acknowledged writes in the top half, coloured by writer;
-// refused attempts in the bottom half (one tick may fail on one endpoint
-// and succeed on the other); lost writes over both, drawn last.
-func (ch *chart) drawHeartbeats(c *draw.Canvas, trX func(float64) vg.Length, y0, y1 vg.Length) {
-	lost := map[int64]bool{}
-	for _, seq := range ch.in.Lost {
-		lost[seq] = true
-	}
-	// Each endpoint is its own series: an attempt stands until the next
-	// attempt on the same endpoint (one tick may try several endpoints).
-	byEndpoint := map[string][]HeartbeatRecord{}
-	var endpoints []string
-	for _, hb := range ch.in.Heartbeats {
-		if _, ok := byEndpoint[hb.Endpoint]; !ok {
-			endpoints = append(endpoints, hb.Endpoint)
-		}
-		byEndpoint[hb.Endpoint] = append(byEndpoint[hb.Endpoint], hb)
-	}
-	type span struct {
-		hb     HeartbeatRecord
-		x0, x1 vg.Length
-	}
-	var spans []span
-	for _, ep := range endpoints {
-		hbs := byEndpoint[ep]
-		sort.SliceStable(hbs, func(i, j int) bool { return hbs[i].SentAt.Before(hbs[j].SentAt) })
-		times := make([]time.Time, len(hbs))
-		for i, hb := range hbs {
-			times[i] = hb.SentAt
-		}
-		width := sampleWidth(times)
-		for i, hb := range hbs {
-			spans = append(spans, span{hb: hb, x0: trX(ch.x(hb.SentAt)), x1: trX(ch.x(hb.SentAt.Add(width(i))))})
-		}
-	}
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].x0 < spans[j].x0 })
-	var acked, failed []run
-	for _, s := range spans {
-		r := run{x0: s.x0, x1: s.x1}
-		if !s.hb.OK {
-			r.color = colorFailure
-			failed = addRun(failed, r)
-			continue
-		}
-		switch s.hb.Endpoint {
-		case ch.in.Writers.OldWriter:
-			r.color = colorPrimary
-		case ch.in.Writers.NewWriter:
-			r.color = colorStandby
-		default:
-			r.color = colorOther
-		}
-		acked = addRun(acked, r)
-	}
-	h := y1 - y0
-	mid := y0 + h/2
-	for _, r := range acked {
-		fillRect(c, r.x0, mid, r.x1, y0+h*0.85, r.color)
-	}
-	for _, r := range failed {
-		fillRect(c, r.x0, y0+h*0.15, r.x1, mid, r.color)
-	}
-	for _, s := range spans {
-		if s.hb.OK && lost[s.hb.Seq] {
-			fillRect(c, s.x0, y0+h*0.15, max(s.x1, s.x0+minMarkW), y0+h*0.85, colorLost)
-		}
-	}
-}
-
-// fillRect fills the rectangle clipped to the canvas.
-func fillRect(c *draw.Canvas, x0, y0, x1, y1 vg.Length, col color.Color) {
-	pts := c.ClipPolygonXY([]vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
-	if len(pts) > 0 {
-		c.FillPolygon(col, pts)
-	}
-}
-
 // chartLabels are the names above the plot: the cut, the runbook's events
 // and the milestones, measured and predicted.
 func (ch *chart) chartLabels() []chartLabel {
 	var labels []chartLabel
-	add := func(t time.Time, txt string, sty text.Style, line draw.LineStyle) {
-		x := ch.x(t)
-		l := chartLabel{text: txt, at: x, style: sty, line: line, width: sty.Width(txt)}
-		l.anchor = ch.dataX[0] + vg.Length(ch.p.X.Norm(x))*(ch.dataX[1]-ch.dataX[0])
+	add := func(t time.Time, txt string, sty text.Style, line draw.LineStyle, milestone bool) {
+		l := chartLabel{text: txt, style: sty, line: line, width: sty.Width(txt), milestone: milestone}
+		l.anchor = ch.dataX[0] + vg.Length(ch.p.X.Norm(ch.x(t)))*(ch.dataX[1]-ch.dataX[0])
 		l.lineX = l.anchor
 		labels = append(labels, l)
 	}
 	if ch.in.Cut.Known {
-		add(ch.in.Cut.At, "cut", textStyle(boldFont, 10, colorCut), draw.LineStyle{Color: colorCut, Width: 1.4})
+		add(ch.in.Cut.At, "cut", textStyle(boldFont, labelSize, colorCut), draw.LineStyle{Color: colorCut, Width: 1.4}, false)
 	}
 	for _, ev := range ch.in.Events {
-		sty := textStyle(sansFont, 10, colorText)
+		sty := textStyle(sansFont, labelSize, colorText)
 		if ev.Name == EventStepFailed {
-			sty = textStyle(boldFont, 10, colorFailure)
+			sty = textStyle(boldFont, labelSize, colorFailure)
 		}
-		add(ev.At, ev.Name, sty, draw.LineStyle{Color: colorEvent, Width: 0.8})
+		add(ev.At, ev.Name, sty, draw.LineStyle{Color: colorEvent, Width: 0.8}, false)
 	}
 	for _, m := range ch.in.Milestones {
-		col := milestoneColors[m.Name]
-		if col == nil {
-			col = colorText
-		}
+		col := milestoneColor(m.Name)
 		if m.Measured.Known {
-			add(m.Measured.At, m.Name+" "+ch.offset(m.Measured.At), textStyle(boldFont, 10, col), draw.LineStyle{Color: col, Width: 2})
+			add(m.Measured.At, m.Name+" "+ch.offset(m.Measured.At), textStyle(boldFont, labelSize, col), measuredLine(col), true)
 		}
 		if m.Predicted.Known {
-			add(m.Predicted.At, m.Name+", budget "+ch.offset(m.Predicted.At), textStyle(sansFont, 10, col),
-				draw.LineStyle{Color: col, Width: 1.6, Dashes: []vg.Length{5, 3}})
+			add(m.Predicted.At, m.Name+", budget "+ch.offset(m.Predicted.At), textStyle(sansFont, labelSize, col), predictedLine(col), true)
 		}
 	}
 	// Writes accepted and full capacity often coincide: keep both lines
 	// visible side by side.
-	firstMilestone := len(labels) - countMilestoneLabels(ch.in.Milestones)
-	for i := firstMilestone; i < len(labels); i++ {
-		for j := firstMilestone; j < i; j++ {
-			if d := labels[i].lineX - labels[j].lineX; d > -2.5 && d < 2.5 {
+	for i := range labels {
+		for j := range i {
+			if d := labels[i].lineX - labels[j].lineX; labels[i].milestone && labels[j].milestone && d > -2.5 && d < 2.5 {
 				labels[i].lineX = labels[j].lineX + 2.5
 			}
 		}
@@ -605,17 +410,18 @@ func (ch *chart) chartLabels() []chartLabel {
 	return labels
 }
 
-func countMilestoneLabels(ms []Milestone) int {
-	n := 0
-	for _, m := range ms {
-		if m.Measured.Known {
-			n++
-		}
-		if m.Predicted.Known {
-			n++
-		}
+// milestoneColor: one colour per milestone, measured solid, predicted dashed.
+func milestoneColor(name string) color.Color {
+	if c, ok := milestoneColors[name]; ok {
+		return c
 	}
-	return n
+	return colorText
+}
+
+func measuredLine(c color.Color) draw.LineStyle { return draw.LineStyle{Color: c, Width: 2} }
+
+func predictedLine(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: 1.6, Dashes: []vg.Length{5, 3}}
 }
 
 // offset is t relative to T+0, e.g. "+7.5s".
@@ -632,8 +438,9 @@ func (ch *chart) draw(dc draw.Canvas) error {
 	dc.Fill(dc.Rectangle.Path())
 	ch.drawTitle(dc)
 	if len(ch.rows) == 0 {
-		sty := textStyle(sansFont, 11, colorMuted)
-		dc.FillText(sty, vg.Point{X: chartMargin, Y: chartMargin}, "No observations: the timeline and the journals are empty.")
+		sty := textStyle(sansFont, bodySize, colorMuted)
+		sty.YAlign = draw.YCenter
+		dc.FillText(sty, vg.Point{X: chartMargin, Y: dc.Max.Y - ch.titleH - ch.plotH/2}, "No observations: the timeline and the journals are empty.")
 		return nil
 	}
 	plotC := draw.Crop(dc, chartMargin, -chartMargin, ch.legendH, -(ch.titleH + ch.labelsH))
@@ -647,14 +454,53 @@ func (ch *chart) draw(dc draw.Canvas) error {
 	return nil
 }
 
+// titleLines are the title, the milestones against the budget, and the
+// objectives' verdicts.
+func (ch *chart) titleLines() []struct {
+	text  string
+	style text.Style
+} {
+	type line = struct {
+		text  string
+		style text.Style
+	}
+	lines := []line{{ch.in.Title, textStyle(boldFont, titleSize, colorText)}}
+	var parts []string
+	for _, m := range ch.in.Milestones {
+		part := m.Name + " " + ch.offset(m.Measured.At)
+		if !m.Measured.Known {
+			part = m.Name + ": not observed"
+		}
+		if m.Predicted.Known {
+			part += " (budget " + ch.offset(m.Predicted.At) + ")"
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) > 0 {
+		lines = append(lines, line{"From the cut: " + strings.Join(parts, ",  "), textStyle(boldFont, bodySize, colorText)})
+	}
+	if ch.in.Summary != "" {
+		lines = append(lines, line{ch.in.Summary, textStyle(sansFont, bodySize, colorMuted)})
+	}
+	return lines
+}
+
+func (ch *chart) titleHeight() vg.Length {
+	h := vg.Length(10)
+	for _, l := range ch.titleLines() {
+		h += l.style.Height(l.text) + 4
+	}
+	return h + 6
+}
+
 func (ch *chart) drawTitle(dc draw.Canvas) {
-	top := dc.Max.Y - 8
-	title := textStyle(boldFont, 13.5, colorText)
-	title.YAlign = draw.YTop
-	dc.FillText(title, vg.Point{X: chartMargin, Y: top}, ch.in.Title)
-	sub := textStyle(sansFont, 10.5, colorMuted)
-	sub.YAlign = draw.YTop
-	dc.FillText(sub, vg.Point{X: chartMargin, Y: top - title.Height(ch.in.Title) - 4}, ch.in.Summary)
+	y := dc.Max.Y - 10
+	for _, l := range ch.titleLines() {
+		sty := l.style
+		sty.YAlign = draw.YTop
+		dc.FillText(sty, vg.Point{X: chartMargin, Y: y}, l.text)
+		y -= sty.Height(l.text) + 4
+	}
 }
 
 // drawLabels draws each label's line from the bottom of the rows up to its
@@ -695,8 +541,7 @@ func (ch *chart) legendItems() []legendItem {
 		return func(c *draw.Canvas, x, y vg.Length) {
 			fillRect(c, x, y, x+swatchW, y+10, fill)
 			if edge != nil {
-				c.StrokeLines(draw.LineStyle{Color: edge, Width: 0.6},
-					[]vg.Point{{X: x, Y: y}, {X: x + swatchW, Y: y}, {X: x + swatchW, Y: y + 10}, {X: x, Y: y + 10}, {X: x, Y: y}})
+				strokeRect(c, x, y, x+swatchW, y+10, draw.LineStyle{Color: edge, Width: 0.6})
 			}
 		}
 	}
@@ -731,18 +576,16 @@ func (ch *chart) legendItems() []legendItem {
 		items = append(items, legendItem{"runbook event", line(draw.LineStyle{Color: colorEvent, Width: 0.8})})
 	}
 	for _, m := range ch.in.Milestones {
-		col := milestoneColors[m.Name]
-		if m.Measured.Known {
-			items = append(items, legendItem{m.Name + ", measured", line(draw.LineStyle{Color: col, Width: 2})})
-		}
-		if m.Predicted.Known {
-			items = append(items, legendItem{m.Name + ", budget", line(draw.LineStyle{Color: col, Width: 1.6, Dashes: []vg.Length{5, 3}})})
-		}
+		solid, dashed := measuredLine(milestoneColor(m.Name)), predictedLine(milestoneColor(m.Name))
+		items = append(items, legendItem{m.Name + " (measured, budget)", func(c *draw.Canvas, x, y vg.Length) {
+			c.StrokeLine2(solid, x, y+5, x+swatchW/2-1, y+5)
+			c.StrokeLine2(dashed, x+swatchW/2+1, y+5, x+swatchW, y+5)
+		}})
 	}
 	return items
 }
 
-var legendStyle = textStyle(sansFont, 9.5, colorText)
+var legendStyle = textStyle(sansFont, smallSize, colorText)
 
 // flowLegend wraps the legend's entries into lines that fit the width;
 // each line lists the entries' indexes.

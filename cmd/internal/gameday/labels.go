@@ -60,8 +60,8 @@ func (l labelLayout) place(anchors, widths []vg.Length) []labelSlot {
 	return slots
 }
 
-// rows is the number of rows the slots use.
-func rows(slots []labelSlot) int {
+// rowCount is the number of rows the slots use.
+func rowCount(slots []labelSlot) int {
 	n := 0
 	for _, s := range slots {
 		n = max(n, s.Row+1)

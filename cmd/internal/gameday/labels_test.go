@@ -79,7 +79,7 @@ func TestLabelPlacementStaysCompact(t *testing.T) {
 	l := labelLayout{MinX: 0, MaxX: 1000, Gap: 8, MaxShift: 40, Offset: 3}
 	// Far-apart labels share the first row.
 	slots := l.place([]vg.Length{10, 300, 600}, []vg.Length{100, 100, 100})
-	assert.Equal(t, 1, rows(slots))
+	assert.Equal(t, 1, rowCount(slots))
 	// A label just past its neighbour slides right instead of taking a row.
 	slots = l.place([]vg.Length{10, 100}, []vg.Length{100, 60})
 	assert.Equal(t, []labelSlot{{Left: 13, Row: 0}, {Left: 121, Row: 0}}, slots)
