@@ -39,6 +39,7 @@ Usage:
   gameday report    --timeline dr-timeline.tsv --heartbeats heartbeats.jsonl --probes probes.jsonl
                     --promoted-dsn DSN --primary-region R --standby-region R --rto 15m --rpo 10s
                     --out runbooks/gameday/DATE-record.md [--chart DATE-record.png] [--environment NAME]
+                    [--budget rto-budget.json] [--cut 2026-11-25T21:04:05.123Z]
 
 DSNs default to $GAMEDAY_WRITER_DSN, $GAMEDAY_REPLICA_DSN and $GAMEDAY_PROMOTED_DSN.
 Exit status of report: 0 all objectives met, 3 an objective was missed, 4 inconclusive.
@@ -227,7 +228,7 @@ func runProbeLoop(ctx context.Context, pf probeFlags, logf func(string, ...any))
 type reportFlags struct {
 	timeline, heartbeats, probes, promotedDSN string
 	primary, standby, environment, appURL     string
-	out, chart                                string
+	out, chart, budget, cut                   string
 	rto, rpo, timeout                         time.Duration
 }
 
@@ -247,6 +248,8 @@ func runReportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.DurationVar(&rf.timeout, "timeout", 10*time.Second, "timeout for querying the promoted database")
 	fs.StringVar(&rf.out, "out", "", "record to write (markdown); default stdout")
 	fs.StringVar(&rf.chart, "chart", "", "chart to write (PNG); default next to --out")
+	fs.StringVar(&rf.budget, "budget", "", "the stack's RTO budget, `pulumi stack output rtoBudget --json`, drawn beside the measured phases")
+	fs.StringVar(&rf.cut, "cut", "", "when the fault was injected (UTC ISO-8601); default: the first failure the tools saw")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, err
 	}
@@ -301,7 +304,12 @@ func report(ctx context.Context, rf reportFlags, stdout io.Writer) (Results, err
 		}
 	}
 	if chartPath != "" {
-		if err := writeFile(chartPath, func(w io.Writer) error { return WriteChart(w, d, res) }); err != nil {
+		opts, err := chartOptions(rf, info)
+		if err != nil {
+			return Results{}, err
+		}
+		in := NewChartInput(d, res, opts)
+		if err := writeFile(chartPath, func(w io.Writer) error { return WriteChart(w, in) }); err != nil {
 			return Results{}, err
 		}
 		info.ChartFile = relativeTo(rf.out, chartPath)
@@ -310,6 +318,29 @@ func report(ctx context.Context, rf reportFlags, stdout io.Writer) (Results, err
 		return res, WriteRecord(stdout, info, d, res)
 	}
 	return res, writeFile(rf.out, func(w io.Writer) error { return WriteRecord(w, info, d, res) })
+}
+
+// chartOptions reads the budget and the cut given on the command line.
+func chartOptions(rf reportFlags, info RecordInfo) (ChartOptions, error) {
+	opts := ChartOptions{}
+	if info.Environment != "" {
+		opts.Title = "Regional failover drill, " + info.Environment
+	}
+	if rf.budget != "" {
+		b, err := ReadBudgetFile(rf.budget)
+		if err != nil {
+			return ChartOptions{}, err
+		}
+		opts.Budget = &b
+	}
+	if rf.cut != "" {
+		cut, err := parseTimelineTime(rf.cut)
+		if err != nil {
+			return ChartOptions{}, fmt.Errorf("--cut: %w", err)
+		}
+		opts.Cut, opts.CutSource = cut, "the fault, given with --cut"
+	}
+	return opts, nil
 }
 
 func loadDrill(rf reportFlags) (Drill, error) {

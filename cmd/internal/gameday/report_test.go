@@ -33,25 +33,10 @@ func TestWriteRecordAndChart(t *testing.T) {
 		assert.Contains(t, record, want)
 	}
 
-	var img bytes.Buffer
-	require.NoError(t, WriteChart(&img, d, res))
-	decoded, err := png.Decode(&img)
-	require.NoError(t, err)
-	assert.Equal(t, chartWidth, decoded.Bounds().Dx())
 	if dir := os.Getenv("GAMEDAY_SAMPLE_DIR"); dir != "" {
-		// Lets a human look at the rendering: GAMEDAY_SAMPLE_DIR=/tmp go test -run Chart
+		// Lets a human read the record: GAMEDAY_SAMPLE_DIR=/tmp go test -run Record
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "sample-record.md"), md.Bytes(), 0o644))
-		var again bytes.Buffer
-		require.NoError(t, WriteChart(&again, d, res))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "record.png"), again.Bytes(), 0o644))
 	}
-}
-
-func TestChartWithoutObservations(t *testing.T) {
-	var img bytes.Buffer
-	require.NoError(t, WriteChart(&img, Drill{}, Results{}))
-	_, err := png.Decode(&img)
-	require.NoError(t, err)
 }
 
 // writeJSONL writes records as a journal file.
@@ -99,6 +84,25 @@ func TestReportCommandExitStatus(t *testing.T) {
 
 	code, _ = run("--rto", "1m")
 	assert.Equal(t, ExitObjectiveMissed, code)
+
+	// The budget and the cut go to the chart.
+	budget := filepath.Join(dir, "budget.json")
+	require.NoError(t, os.WriteFile(budget, []byte(`{"rtoBudget":`+budgetJSON+`}`), 0o644))
+	chart := filepath.Join(dir, "chart.png")
+	code, stderr = run("--budget", budget, "--cut", "2026-11-25T21:00:59.500Z", "--chart", chart)
+	assert.Equal(t, ExitInconclusive, code, stderr)
+	f, err := os.Open(chart)
+	require.NoError(t, err)
+	_, err = png.Decode(f)
+	f.Close()
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(budget, []byte(`{"detectionSeconds":30}`), 0o644))
+	code, stderr = run("--budget", budget)
+	assert.Equal(t, ExitError, code)
+	assert.Contains(t, stderr, "dnsTtlSeconds is missing")
+	code, stderr = run("--cut", "yesterday")
+	assert.Equal(t, ExitError, code)
+	assert.Contains(t, stderr, "--cut")
 
 	assert.Equal(t, ExitUsage, Main(context.Background(), []string{"report"}, &bytes.Buffer{}, &bytes.Buffer{}))
 	assert.Equal(t, ExitUsage, Main(context.Background(), []string{"bogus"}, &bytes.Buffer{}, &bytes.Buffer{}))

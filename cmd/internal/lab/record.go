@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/gameday"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 )
 
 // writeRecord writes runbooks/gameday/lab-rehearsal.md and its chart, and
@@ -24,8 +25,12 @@ func (r *rehearsal) writeRecord(failover gameday.Results, lostFailover, lostBack
 		}
 	}
 	chart := strings.TrimSuffix(r.ro.Record, filepath.Ext(r.ro.Record)) + ".png"
+	in, err := r.chartInput(failover)
+	if err != nil {
+		return err
+	}
 	var png bytes.Buffer
-	if err := gameday.WriteChart(&png, r.drill, failover); err != nil {
+	if err := gameday.WriteChart(&png, in); err != nil {
 		return fmt.Errorf("lab: chart: %w", err)
 	}
 	if err := os.WriteFile(chart, png.Bytes(), 0o644); err != nil {
@@ -81,6 +86,45 @@ func (r *rehearsal) writeRecord(failover gameday.Results, lostFailover, lostBack
 		return fmt.Errorf("lab rehearsal failed %d check(s):\n  - %s", len(failed), strings.Join(failed, "\n  - "))
 	}
 	return nil
+}
+
+// chartInput is the failover as the chart draws it: from the cut, with
+// the budget scaled like the lab's timings. Clients are the load
+// generator, whose resolver honours the TTL (the game-day probe's does
+// not): DNS has moved at its first request the standby answered, and
+// writes are accepted again at its first write the standby acknowledged.
+func (r *rehearsal) chartInput(failover gameday.Results) (gameday.ChartInput, error) {
+	l := r.lab
+	cfg := l.opts.stacks["primary"]
+	budget, err := gameday.BudgetFromSeconds(cfg.RTOBudget().Seconds())
+	if err != nil {
+		return gameday.ChartInput{}, fmt.Errorf("lab: chart: %w", err)
+	}
+	budget = budget.Scaled(l.opts.Scale)
+	opts := gameday.ChartOptions{
+		Title:     fmt.Sprintf("Lab rehearsal of the failover, timings scaled 1/%d", l.opts.Scale),
+		Cut:       r.cut,
+		CutSource: "the lab cut the primary region",
+		Budget:    &budget,
+	}
+	for _, ev := range l.sim.Events() {
+		if ev.Kind == dnssim.KindServingStandby && ev.At.After(r.cut) {
+			opts.Detected = ev.At
+			break
+		}
+	}
+	standby := l.regions["standby"]
+	for _, w := range r.load.snapshot() {
+		if w.At.After(r.cut) && w.Addr == standby.ip {
+			opts.ClientsMoved = gameday.Moment{At: w.At, Known: true, Source: "first app write sent to the standby"}
+			break
+		}
+	}
+	if r.userRTO > 0 {
+		opts.WritesAccepted = gameday.Moment{At: r.cut.Add(r.userRTO), Known: true,
+			Source: "first app write acknowledged by the standby through the app host"}
+	}
+	return gameday.NewChartInput(r.drill, failover, opts), nil
 }
 
 func measured(ok bool, d time.Duration) string {
