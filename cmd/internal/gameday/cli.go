@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
 // Exit statuses of the gameday command.
@@ -198,7 +200,7 @@ func runHeartbeatLoop(ctx context.Context, hf heartbeatFlags, logf func(string, 
 	}
 	defer f.Close()
 	logf("heartbeat: writer %s, replica %s, every %v, journal %s",
-		RedactDSN(hf.writer), RedactDSN(hf.replica), hf.interval, hf.out)
+		heartbeat.RedactDSN(hf.writer), heartbeat.RedactDSN(hf.replica), hf.interval, hf.out)
 	summary, err := RunHeartbeat(ctx, HeartbeatConfig{
 		Endpoints: []Endpoint{{Name: "writer", DSN: hf.writer}, {Name: "replica", DSN: hf.replica}},
 		Interval:  hf.interval,
