@@ -10,11 +10,8 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
-// MinHeartbeatInterval is the fastest heartbeat the tool accepts: below it
-// the write loop's own jitter (see runbooks/gameday/measurements.md) stops
-// being small compared with the interval, so the RPO resolution would not
-// improve.
-const MinHeartbeatInterval = 100 * time.Millisecond
+// MinHeartbeatInterval is the fastest heartbeat the tool accepts.
+const MinHeartbeatInterval = heartbeat.MinInterval
 
 // Table is where the game-day heartbeat writes: a table of its own, apart
 // from the DR agent's (heartbeat.AgentTable), because the two number their

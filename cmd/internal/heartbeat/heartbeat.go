@@ -27,6 +27,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// MinInterval is the fastest heartbeat accepted: below it the write loop's
+// own jitter (see runbooks/gameday/measurements.md) stops being small
+// compared with the interval, so the resolution would not improve.
+const MinInterval = 100 * time.Millisecond
+
 // SQLSTATEs the heartbeat reacts to.
 const (
 	SQLStateReadOnly       = "25006" // read_only_sql_transaction: a hot standby refusing a write
