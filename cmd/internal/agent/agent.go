@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/taskflow/taskflow-dr/cmd/internal/drmetrics"
 	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
@@ -275,10 +276,10 @@ func (a *Agent) beat(ctx context.Context) {
 	// The acknowledged heartbeat goes to the peer region: the record that
 	// outlives this region (CONTRACTS.md §2).
 	a.peer.add(
-		datum(MetricAckedSequence, a.cfg.Cluster, float64(b.Seq), types.StandardUnitNone, 1, b.WrittenAt),
-		datum(MetricAckedTime, a.cfg.Cluster, epochSeconds(b.WrittenAt), types.StandardUnitSeconds, 1, b.WrittenAt),
+		datum(drmetrics.AckedHeartbeatSequence, a.cfg.Cluster, float64(b.Seq), types.StandardUnitNone, 1, b.WrittenAt),
+		datum(drmetrics.AckedHeartbeatTime, a.cfg.Cluster, epochSeconds(b.WrittenAt), types.StandardUnitSeconds, 1, b.WrittenAt),
 	)
-	a.own.add(datum(MetricIsWriter, a.cfg.Cluster, 1, types.StandardUnitNone, 60, b.WrittenAt))
+	a.own.add(datum(drmetrics.AgentIsWriter, a.cfg.Cluster, 1, types.StandardUnitNone, 60, b.WrittenAt))
 	a.prune(ctx)
 }
 
@@ -329,8 +330,8 @@ func (a *Agent) measure(ctx context.Context) {
 		s.DelaySeconds = ptr(delay)
 	})
 	a.own.add(
-		datum(MetricDelay, a.cfg.Cluster, delay, types.StandardUnitSeconds, 1, readAt),
-		datum(MetricIsWriter, a.cfg.Cluster, 0, types.StandardUnitNone, 60, readAt),
+		datum(drmetrics.ReplicationDelay, a.cfg.Cluster, delay, types.StandardUnitSeconds, 1, readAt),
+		datum(drmetrics.AgentIsWriter, a.cfg.Cluster, 0, types.StandardUnitNone, 60, readAt),
 	)
 }
 
@@ -340,7 +341,7 @@ func (a *Agent) noDelay(msg string) {
 		s.Role, s.DelaySeconds, s.LastError = RoleReplica, nil, msg
 		s.AckedSeq, s.AckedAt = nil, nil
 	})
-	a.own.add(datum(MetricIsWriter, a.cfg.Cluster, 0, types.StandardUnitNone, 60, time.Now()))
+	a.own.add(datum(drmetrics.AgentIsWriter, a.cfg.Cluster, 0, types.StandardUnitNone, 60, time.Now()))
 }
 
 // timed runs one statement and accounts for it.

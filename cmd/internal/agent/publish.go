@@ -12,16 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
-)
 
-// CloudWatch names (CONTRACTS.md §2).
-const (
-	Namespace           = "TaskFlowDR"
-	DimensionCluster    = "Cluster"
-	MetricDelay         = "ReplicationDelay"
-	MetricAckedSequence = "AckedHeartbeatSequence"
-	MetricAckedTime     = "AckedHeartbeatTime"
-	MetricIsWriter      = "AgentIsWriter"
+	"github.com/taskflow/taskflow-dr/cmd/internal/drmetrics"
 )
 
 // Publishing limits: a PutMetricData call takes at most 1000 metrics
@@ -114,7 +106,7 @@ func (p *publisher) send(ctx context.Context) error {
 			return nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, putTimeout)
-		_, err := p.cw.PutMetricData(cctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(Namespace), MetricData: batch})
+		_, err := p.cw.PutMetricData(cctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(drmetrics.Namespace), MetricData: batch})
 		cancel()
 		if err != nil && !invalidRequest(err) {
 			p.failed(err)
@@ -186,7 +178,7 @@ func invalidRequest(err error) bool {
 func datum(metric, cluster string, value float64, unit types.StandardUnit, resolution int32, at time.Time) types.MetricDatum {
 	return types.MetricDatum{
 		MetricName:        aws.String(metric),
-		Dimensions:        []types.Dimension{{Name: aws.String(DimensionCluster), Value: aws.String(cluster)}},
+		Dimensions:        []types.Dimension{{Name: aws.String(drmetrics.DimensionCluster), Value: aws.String(cluster)}},
 		Value:             aws.Float64(value),
 		Unit:              unit,
 		StorageResolution: aws.Int32(resolution),

@@ -14,7 +14,7 @@ import (
 // database was not queried.
 func ComputeRPO(heartbeats []HeartbeatRecord, promoted []StoredHeartbeat, queried bool, objective time.Duration) RPOResult {
 	ws := DetectWriterSwitch(heartbeats)
-	res := RPOResult{OldWriter: ws.OldWriter, Verdict: VerdictNotMeasured}
+	res := RPOResult{OldWriter: ws.OldWriter, Evidence: EvidenceJournal, Verdict: VerdictNotMeasured}
 	acked := ackedOn(heartbeats, ws.OldWriter)
 	res.AckedCount = len(acked)
 	switch {
