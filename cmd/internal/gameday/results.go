@@ -82,7 +82,7 @@ type RPOResult struct {
 	LostAtMost bool
 	// Resolution is the old writer's p99 heartbeat gap (agent evidence).
 	Resolution time.Duration
-	RPO           time.Duration
+	RPO        time.Duration
 	// LowerBound marks an RPO that is only a minimum: nothing written during
 	// the run reached the promoted database, so the true loss started earlier.
 	LowerBound bool
