@@ -307,8 +307,11 @@ func (a *Agent) measure(ctx context.Context) {
 		b     heartbeat.Beat
 		found bool
 	)
-	readAt := time.Now()
 	err := a.timed(OpReadNew, func() (err error) { b, found, err = a.table.Newest(ctx, a.db, ""); return err })
+	// "Now" is when the answer came back: the snapshot was taken somewhere
+	// during the round trip, so this errs by at most that (well under a
+	// millisecond in-region) on the side of a larger delay, never a smaller.
+	readAt := time.Now()
 	switch {
 	case heartbeat.SQLState(err) == heartbeat.SQLStateUndefinedTable:
 		a.noDelay(fmt.Sprintf("no heartbeat table %s on this replica yet: is the writer's agent running?", a.table))

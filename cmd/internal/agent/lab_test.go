@@ -58,6 +58,10 @@ func newLabPair(t testing.TB) *labPair {
 	l.replica = l.cluster("central", func(ctx context.Context, port int) (*pg.Cluster, error) {
 		return pg.NewReplicaVia(ctx, root, "central", port, l.writer, l.link.Addr())
 	})
+	// The walreceiver retries a lost link every wal_retrieve_retry_interval
+	// (5 s by default); shorter keeps the cut test short.
+	require.NoError(t, l.replica.Exec(context.Background(), "ALTER SYSTEM SET wal_retrieve_retry_interval = '200ms'"))
+	require.NoError(t, l.replica.Exec(context.Background(), "SELECT pg_reload_conf()"))
 	l.cw = fakecloudwatch.Start()
 	t.Cleanup(l.cw.Close)
 	return l
