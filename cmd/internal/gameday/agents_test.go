@@ -120,3 +120,16 @@ func TestReadAckedHeartbeatFromCloudWatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, other.Found)
 }
+
+func TestReportAgentFlagsGoTogether(t *testing.T) {
+	for _, args := range [][]string{
+		{"--old-writer-cluster", "a"},
+		{"--old-writer-cluster", "a", "--new-writer-cluster", "b"}, // no --promoted-dsn
+		{"--old-writer-cluster", "a", "--new-writer-cluster", "b", "--promoted-dsn", "postgres://x", "--heartbeats", "h.jsonl"},
+	} {
+		var stderr strings.Builder
+		code := Main(context.Background(), append([]string{"report", "--primary-region", "p", "--standby-region", "s"}, args...), &strings.Builder{}, &stderr)
+		assert.Equal(t, ExitUsage, code, args)
+		assert.Contains(t, stderr.String(), "--old-writer-cluster and --new-writer-cluster go together", args)
+	}
+}
