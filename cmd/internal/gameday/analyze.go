@@ -8,13 +8,18 @@ import "time"
 func Analyze(d Drill, promoted []StoredHeartbeat, promotedQueried bool, objectives Objectives) Results {
 	rto := ComputeRTO(d, objectives.RTO)
 	rpo := ComputeRPO(d.Heartbeats, promoted, promotedQueried, objectives.RPO)
+	hbResolution := Intervals(sentTimes(d.Heartbeats))
+	if d.Agents != nil {
+		rpo = ComputeAgentRPO(*d.Agents, objectives.RPO)
+		hbResolution = d.Agents.Promoted.OldIntervals
+	}
 	return Results{
 		Objectives: objectives,
 		Regions:    d.Regions,
 		RTO:        rto,
 		RPO:        rpo,
 		Resolution: Resolution{
-			Heartbeat: Intervals(sentTimes(d.Heartbeats)),
+			Heartbeat: hbResolution,
 			Probe:     Intervals(probeTimes(d.Probes)),
 		},
 		Observations: observe(d, rto, rpo),

@@ -11,6 +11,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
 // Exit statuses of the gameday command.
@@ -40,6 +45,8 @@ Usage:
                     --promoted-dsn DSN --primary-region R --standby-region R --rto 15m --rpo 10s
                     --out runbooks/gameday/DATE-record.md [--chart DATE-record.png] [--environment NAME]
                     [--budget rto-budget.json] [--cut 2026-11-25T21:04:05.123Z]
+  gameday report    (as above, the DR agents' evidence instead of --heartbeats:)
+                    --old-writer-cluster C --new-writer-cluster C [--cloudwatch-region R] [--lookback 1h]
 
 DSNs default to $GAMEDAY_WRITER_DSN, $GAMEDAY_REPLICA_DSN and $GAMEDAY_PROMOTED_DSN.
 Exit status of report: 0 all objectives met, 3 an objective was missed, 4 inconclusive.
@@ -199,7 +206,7 @@ func runHeartbeatLoop(ctx context.Context, hf heartbeatFlags, logf func(string, 
 	}
 	defer f.Close()
 	logf("heartbeat: writer %s, replica %s, every %v, journal %s",
-		RedactDSN(hf.writer), RedactDSN(hf.replica), hf.interval, hf.out)
+		heartbeat.RedactDSN(hf.writer), heartbeat.RedactDSN(hf.replica), hf.interval, hf.out)
 	summary, err := RunHeartbeat(ctx, HeartbeatConfig{
 		Endpoints: []Endpoint{{Name: "writer", DSN: hf.writer}, {Name: "replica", DSN: hf.replica}},
 		Interval:  hf.interval,
@@ -227,6 +234,8 @@ func runProbeLoop(ctx context.Context, pf probeFlags, logf func(string, ...any))
 
 type reportFlags struct {
 	timeline, heartbeats, probes, promotedDSN string
+	oldWriter, newWriter, cloudwatchRegion    string
+	lookback                                  time.Duration
 	primary, standby, environment, appURL     string
 	out, chart, budget, cut                   string
 	rto, rpo, timeout                         time.Duration
@@ -236,7 +245,11 @@ func runReportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	var rf reportFlags
 	fs := newFlagSet("report", stderr)
 	fs.StringVar(&rf.timeline, "timeline", "", "runbook timeline file (TSV)")
-	fs.StringVar(&rf.heartbeats, "heartbeats", "", "heartbeat journal")
+	fs.StringVar(&rf.heartbeats, "heartbeats", "", "heartbeat journal (or the DR agents' evidence: --old-writer-cluster)")
+	fs.StringVar(&rf.oldWriter, "old-writer-cluster", "", "cluster whose DR agent was the writer before the failover: read its acknowledged heartbeat from CloudWatch instead of a journal")
+	fs.StringVar(&rf.newWriter, "new-writer-cluster", "", "cluster whose DR agent writes on the promoted database")
+	fs.StringVar(&rf.cloudwatchRegion, "cloudwatch-region", "", "region whose CloudWatch holds the old writer's acknowledged heartbeat (default: --standby-region)")
+	fs.DurationVar(&rf.lookback, "lookback", time.Hour, "how far before the first timeline event to look for acknowledged heartbeats")
 	fs.StringVar(&rf.probes, "probes", "", "probe journal")
 	fs.StringVar(&rf.promotedDSN, "promoted-dsn", os.Getenv(envPromotedDSN), "DSN of the promoted database, to count lost writes")
 	fs.StringVar(&rf.primary, "primary-region", "", "region value of the primary, as the probe sees it")
@@ -255,6 +268,9 @@ func runReportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if rf.primary == "" || rf.standby == "" {
 		return ExitUsage, errors.New("--primary-region and --standby-region are required")
+	}
+	if (rf.oldWriter != "") != (rf.newWriter != "") || (rf.oldWriter != "" && (rf.heartbeats != "" || rf.promotedDSN == "")) {
+		return ExitUsage, errAgentFlags
 	}
 	res, err := report(ctx, rf, stdout)
 	if err != nil {
@@ -283,7 +299,11 @@ func report(ctx context.Context, rf reportFlags, stdout io.Writer) (Results, err
 	}
 	var promoted []StoredHeartbeat
 	queried := false
-	if rf.promotedDSN != "" && len(d.Heartbeats) > 0 {
+	if rf.oldWriter != "" {
+		if d.Agents, err = loadAgentEvidence(ctx, rf, d.Timeline); err != nil {
+			return Results{}, err
+		}
+	} else if rf.promotedDSN != "" && len(d.Heartbeats) > 0 {
 		oldWriter := DetectWriterSwitch(d.Heartbeats).OldWriter
 		promoted, err = LoadPromotedHeartbeats(ctx, rf.promotedDSN, oldWriter, MinSeq(d.Heartbeats), rf.timeout)
 		if err != nil {
@@ -302,6 +322,9 @@ func report(ctx context.Context, rf reportFlags, stdout io.Writer) (Results, err
 		if p != "" {
 			info.Inputs = append(info.Inputs, filepath.Base(p))
 		}
+	}
+	if d.Agents != nil {
+		info.Inputs = append(info.Inputs, d.Agents.Acked.Source, "promoted database "+heartbeat.AgentTable.String())
 	}
 	if chartPath != "" {
 		opts, err := chartOptions(rf, info)
@@ -396,4 +419,38 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return nil
+}
+
+// loadAgentEvidence reads the DR agents' evidence: the old writer's newest
+// acknowledged heartbeat from CloudWatch in the standby region, up to the
+// timeline's promotion, and the heartbeats on the promoted database.
+func loadAgentEvidence(ctx context.Context, rf reportFlags, tl Timeline) (*AgentEvidence, error) {
+	region := rf.cloudwatchRegion
+	if region == "" {
+		region = rf.standby
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	now := time.Now().UTC()
+	from := now.Add(-rf.lookback)
+	if len(tl.Events) > 0 {
+		from = tl.Events[0].At.Add(-rf.lookback)
+	}
+	var cutoff time.Time
+	cutoffName := ""
+	if ev, ok := tl.First(EventPromoted); ok {
+		cutoff, cutoffName = ev.At, "the `promoted` event"
+	}
+	acked, err := ReadAckedHeartbeat(ctx, cloudwatch.NewFromConfig(awsCfg), region, rf.oldWriter, from, cutoff, now)
+	if err != nil {
+		return nil, err
+	}
+	acked.CutoffName = cutoffName
+	promoted, err := LoadPromotedEvidence(ctx, rf.promotedDSN, rf.oldWriter, rf.newWriter, rf.timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &AgentEvidence{OldWriter: rf.oldWriter, NewWriter: rf.newWriter, Acked: acked, Promoted: promoted}, nil
 }

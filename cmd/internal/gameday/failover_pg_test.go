@@ -95,7 +95,7 @@ func TestFailoverAgainstRealPostgres(t *testing.T) {
 	// Independent truth: the journal's acknowledgements on the old writer
 	// against the rows the promoted database actually has.
 	promotedConn := connect(t, replicaDSN)
-	rows, err := promotedConn.Query(context.Background(), `SELECT seq, sent_at FROM dr_heartbeat`)
+	rows, err := promotedConn.Query(context.Background(), `SELECT seq, written_at FROM dr_heartbeat`)
 	require.NoError(t, err)
 	presentAt := map[int64]time.Time{}
 	for rows.Next() {

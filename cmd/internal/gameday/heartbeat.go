@@ -7,30 +7,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
-// MinHeartbeatInterval is the fastest heartbeat the tool accepts: below it
-// the write loop's own jitter (see runbooks/gameday/measurements.md) stops
-// being small compared with the interval, so the RPO resolution would not
-// improve.
-const MinHeartbeatInterval = 100 * time.Millisecond
+// MinHeartbeatInterval is the fastest heartbeat the tool accepts.
+const MinHeartbeatInterval = heartbeat.MinInterval
 
-const (
-	createHeartbeatTableSQL = `CREATE TABLE IF NOT EXISTS dr_heartbeat (
-	seq        bigint PRIMARY KEY,
-	sent_at    timestamptz NOT NULL,
-	written_to text NOT NULL
-)`
-	insertHeartbeatSQL = `INSERT INTO dr_heartbeat (seq, sent_at, written_to) VALUES ($1, $2, $3)`
-	maxHeartbeatSeqSQL = `SELECT coalesce(max(seq), 0) FROM dr_heartbeat`
-
-	sqlstateReadOnlyTransaction = "25006" // hot standby refusing a write
-	sqlstateUndefinedTable      = "42P01"
-)
+// Table is where the game-day heartbeat writes: a table of its own, apart
+// from the DR agent's (heartbeat.AgentTable), because the two number their
+// rows independently.
+var Table = heartbeat.Table{Name: "dr_heartbeat"}
 
 // Endpoint is a database the heartbeat may write to. Name is what the
-// journal and the dr_heartbeat.written_to column record ("writer", "replica").
+// journal and the dr_heartbeat.writer column record ("writer", "replica").
 type Endpoint struct {
 	Name string
 	DSN  string
@@ -82,13 +71,12 @@ type HeartbeatSummary struct {
 // heartbeater holds the per-run state: one connection per endpoint, the
 // sticky endpoint and the next sequence number.
 type heartbeater struct {
-	cfg      HeartbeatConfig
-	conns    []*pgx.Conn
-	current  int
-	nextSeq  int64
-	seqKnown bool
-	summary  HeartbeatSummary
-	failing  bool
+	cfg     HeartbeatConfig
+	conns   []*pgx.Conn
+	current int
+	seq     heartbeat.Writer
+	summary HeartbeatSummary
+	failing bool
 }
 
 // RunHeartbeat writes a heartbeat every Interval until ctx is cancelled. It
@@ -122,6 +110,7 @@ func newHeartbeater(cfg HeartbeatConfig) *heartbeater {
 	return &heartbeater{
 		cfg:     cfg,
 		conns:   make([]*pgx.Conn, len(cfg.Endpoints)),
+		seq:     heartbeat.Writer{Table: Table},
 		summary: HeartbeatSummary{Acked: map[string]int{}, Failed: map[string]int{}},
 	}
 }
@@ -178,32 +167,24 @@ func (hb *heartbeater) attempt(ctx context.Context, idx int) HeartbeatRecord {
 	rec := HeartbeatRecord{Endpoint: ep.Name}
 	conn, err := hb.connection(actx, idx)
 	if err != nil {
-		rec.SentAt, rec.Error = nowMicro(), err.Error()
+		rec.SentAt, rec.Error = heartbeat.Now(), err.Error()
 		return rec
 	}
-	if !hb.seqKnown {
-		rec.SentAt, rec.Error = nowMicro(), "sequence not initialised yet (no writable endpoint seen)"
+	if !hb.seq.Seeded() {
+		rec.SentAt, rec.Error = heartbeat.Now(), "sequence not initialised yet (no writable endpoint seen)"
 		return rec
 	}
-	// Every attempt gets a fresh seq: a timed-out insert may still have
-	// committed and replicated, and reusing its seq on the promoted
-	// replica would then fail with a duplicate key.
-	rec.Seq = hb.nextSeq
-	hb.nextSeq++
-	rec.SentAt = nowMicro()
-	_, err = conn.Exec(actx, insertHeartbeatSQL, rec.Seq, rec.SentAt, ep.Name)
+	beat, err := hb.seq.Write(actx, conn, ep.Name)
+	rec.Seq, rec.SentAt = beat.Seq, beat.WrittenAt
 	if err == nil {
-		rec.OK, rec.AckedAt = true, nowMicro()
+		rec.OK, rec.AckedAt = true, heartbeat.Now()
 		return rec
 	}
-	rec.Error = describeWriteError(err)
-	switch sqlstate(err) {
-	case sqlstateReadOnlyTransaction:
-		// Healthy standby that is not promoted yet: keep the connection.
-	case sqlstateUndefinedTable:
-		if _, cerr := conn.Exec(actx, createHeartbeatTableSQL); cerr != nil {
-			rec.Error += "; creating the table failed: " + describeWriteError(cerr)
-		}
+	rec.Error = heartbeat.Describe(err)
+	switch heartbeat.SQLState(err) {
+	case heartbeat.SQLStateReadOnly, heartbeat.SQLStateUndefinedTable:
+		// A healthy standby that is not promoted yet, or a table the
+		// writer just created: keep the connection.
 	default:
 		hb.drop(idx)
 	}
@@ -216,31 +197,19 @@ func (hb *heartbeater) connection(ctx context.Context, idx int) (*pgx.Conn, erro
 	if conn := hb.conns[idx]; conn != nil && !conn.IsClosed() {
 		return conn, nil
 	}
-	conn, err := connectWithTimeout(ctx, hb.cfg.Endpoints[idx].DSN, hb.cfg.Timeout, "gameday-heartbeat")
+	conn, err := heartbeat.Connect(ctx, hb.cfg.Endpoints[idx].DSN, hb.cfg.Timeout, "gameday-heartbeat")
 	if err != nil {
 		return nil, err
 	}
 	hb.conns[idx] = conn
-	if !hb.seqKnown {
-		if err := hb.seedSequence(ctx, conn); err != nil {
+	if !hb.seq.Seeded() {
+		// Continue after the highest seq stored, so restarting the tool (or
+		// running a second drill) never collides.
+		if err := hb.seq.Seed(ctx, conn); err != nil {
 			hb.cfg.Logf("heartbeat: %s: %v", hb.cfg.Endpoints[idx].Name, err)
 		}
 	}
 	return conn, nil
-}
-
-// seedSequence continues after the highest seq already stored so that
-// restarting the tool (or running a second drill) never collides.
-func (hb *heartbeater) seedSequence(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.Exec(ctx, createHeartbeatTableSQL); err != nil && sqlstate(err) != sqlstateReadOnlyTransaction {
-		return fmt.Errorf("create dr_heartbeat: %w", err)
-	}
-	var maxSeq int64
-	if err := conn.QueryRow(ctx, maxHeartbeatSeqSQL).Scan(&maxSeq); err != nil {
-		return fmt.Errorf("read max(seq) from dr_heartbeat: %w", err)
-	}
-	hb.nextSeq, hb.seqKnown = maxSeq+1, true
-	return nil
 }
 
 func (hb *heartbeater) drop(idx int) {
@@ -250,42 +219,4 @@ func (hb *heartbeater) drop(idx int) {
 		cancel()
 	}
 	hb.conns[idx] = nil
-}
-
-// connectWithTimeout dials with a bounded connect timeout and an
-// application_name that makes the tool's sessions easy to spot in pg_stat_activity.
-func connectWithTimeout(ctx context.Context, dsn string, timeout time.Duration, appName string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		// pgx parse errors can echo the DSN; never let a password through.
-		return nil, fmt.Errorf("parse DSN %s: invalid connection string", RedactDSN(dsn))
-	}
-	cfg.ConnectTimeout = timeout
-	cfg.RuntimeParams["application_name"] = appName
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	return conn, nil
-}
-
-func sqlstate(err error) string {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code
-	}
-	return ""
-}
-
-func describeWriteError(err error) string {
-	if sqlstate(err) == sqlstateReadOnlyTransaction {
-		return "read-only: endpoint is a hot standby that has not been promoted (SQLSTATE 25006)"
-	}
-	return err.Error()
-}
-
-// nowMicro is the current UTC time at PostgreSQL's timestamptz precision, so
-// a sent_at read back from the database compares equal to the journal's.
-func nowMicro() time.Time {
-	return time.Now().UTC().Truncate(time.Microsecond)
 }

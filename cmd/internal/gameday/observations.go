@@ -50,7 +50,14 @@ func observe(in Drill, rto RTOResult, rpo RPOResult) []string {
 
 	obs = append(obs, probeObservations(in, rto)...)
 	obs = append(obs, heartbeatObservations(in, rto)...)
-	if rpo.Measured && len(rpo.Lost) > 0 {
+	if a := in.Agents; a != nil && a.Acked.After != nil {
+		add("SPLIT BRAIN: %s's agent acknowledged heartbeat seq %d at %s, after %s.", a.OldWriter, a.Acked.After.Seq,
+			formatClock(a.Acked.After.At), cutoffName(a.Acked))
+	}
+	if a := in.Agents; a != nil && a.Acked.Found && a.Acked.Period > time.Second {
+		add("The acknowledged heartbeat was read at %s granularity (CloudWatch keeps 1-second points for 3 hours): run the report sooner after the drill for 1-second evidence.", a.Acked.Period)
+	}
+	if rpo.Measured && len(rpo.Lost) > 0 && rpo.Evidence == EvidenceJournal {
 		add("%d acknowledged write(s) are missing from the promoted database: seq %s.", len(rpo.Lost), seqList(rpo.Lost))
 	}
 	return obs

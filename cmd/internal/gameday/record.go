@@ -92,6 +92,12 @@ func rpoMeasured(r RPOResult) string {
 	if r.LowerBound {
 		bound = "≥ "
 	}
+	if r.Evidence == EvidenceAgents {
+		if !r.PresentFound {
+			return "not bounded: none of the old writer's heartbeats replicated"
+		}
+		return fmt.Sprintf("%s (at most %d heartbeat(s) lost)", formatDuration(r.RPO), len(r.Lost))
+	}
 	return fmt.Sprintf("%s%s (%d acknowledged write(s) lost)", bound, formatDuration(r.RPO), len(r.Lost))
 }
 
@@ -136,7 +142,11 @@ func writeDataLoss(b *strings.Builder, r RPOResult) {
 		b.WriteString("_No heartbeat was acknowledged; data loss was not measured._\n\n")
 		return
 	}
-	fmt.Fprintf(b, "- Writer before the failover: `%s`, %d heartbeat(s) acknowledged.\n", r.OldWriter, r.AckedCount)
+	if r.Evidence == EvidenceAgents {
+		fmt.Fprintf(b, "- Writer before the failover: `%s`; evidence from the DR agents: its newest acknowledged heartbeat as published to CloudWatch in the standby region, and its heartbeats on the promoted database.\n", r.OldWriter)
+	} else {
+		fmt.Fprintf(b, "- Writer before the failover: `%s`, %d heartbeat(s) acknowledged.\n", r.OldWriter, r.AckedCount)
+	}
 	if !r.Measured {
 		fmt.Fprintf(b, "- Not measured: %s.\n\n", r.Reason)
 		return
@@ -146,6 +156,14 @@ func writeDataLoss(b *strings.Builder, r RPOResult) {
 		fmt.Fprintf(b, "- Newest of them on the promoted database: seq %d, sent %s.\n", r.NewestPresent.Seq, formatClock(r.NewestPresent.SentAt))
 	} else {
 		b.WriteString("- **None of this run's heartbeats are on the promoted database.**\n")
+	}
+	if r.Evidence == EvidenceAgents {
+		fmt.Fprintf(b, "- Heartbeats lost: **at most %d**", len(r.Lost))
+		if len(r.Lost) > 0 {
+			fmt.Fprintf(b, " (seq %d–%d)", r.Lost[0], r.Lost[len(r.Lost)-1])
+		}
+		fmt.Fprintf(b, "; resolution one heartbeat interval (p99 gap %s).\n\n", formatDuration(r.Resolution))
+		return
 	}
 	fmt.Fprintf(b, "- Acknowledged writes lost: **%d**", len(r.Lost))
 	if len(r.Lost) > 0 {

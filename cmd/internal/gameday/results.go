@@ -51,10 +51,22 @@ type RTOResult struct {
 	Verdict        Verdict
 }
 
+// Evidence names where the RPO's heartbeats came from.
+type Evidence string
+
+const (
+	// EvidenceJournal: the game-day heartbeat's journal of acknowledgements.
+	EvidenceJournal Evidence = "journal"
+	// EvidenceAgents: the DR agents' acknowledged heartbeat in CloudWatch
+	// (standby region) and their rows on the promoted database.
+	EvidenceAgents Evidence = "agents"
+)
+
 // RPOResult is the data-loss half of the results.
 type RPOResult struct {
 	Measured  bool
 	Reason    string
+	Evidence  Evidence
 	OldWriter string
 	// NewestAcked is the newest heartbeat the old writer acknowledged.
 	NewestAcked HeartbeatRecord
@@ -64,7 +76,13 @@ type RPOResult struct {
 	PresentFound  bool
 	AckedCount    int
 	Lost          []int64 // acknowledged seqs missing from the promoted database
-	RPO           time.Duration
+	// LostAtMost: Lost is the range of seqs between the newest present and
+	// the newest acknowledged; an attempt that failed took a seq too, so
+	// some of them may never have been acknowledged (agent evidence).
+	LostAtMost bool
+	// Resolution is the old writer's p99 heartbeat gap (agent evidence).
+	Resolution time.Duration
+	RPO        time.Duration
 	// LowerBound marks an RPO that is only a minimum: nothing written during
 	// the run reached the promoted database, so the true loss started earlier.
 	LowerBound bool

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
 // ComputeRPO compares what the old writer acknowledged with what the
@@ -12,7 +14,7 @@ import (
 // database was not queried.
 func ComputeRPO(heartbeats []HeartbeatRecord, promoted []StoredHeartbeat, queried bool, objective time.Duration) RPOResult {
 	ws := DetectWriterSwitch(heartbeats)
-	res := RPOResult{OldWriter: ws.OldWriter, Verdict: VerdictNotMeasured}
+	res := RPOResult{OldWriter: ws.OldWriter, Evidence: EvidenceJournal, Verdict: VerdictNotMeasured}
 	acked := ackedOn(heartbeats, ws.OldWriter)
 	res.AckedCount = len(acked)
 	switch {
@@ -63,29 +65,18 @@ func ComputeRPO(heartbeats []HeartbeatRecord, promoted []StoredHeartbeat, querie
 func LoadPromotedHeartbeats(ctx context.Context, dsn, oldWriter string, minSeq int64, timeout time.Duration) ([]StoredHeartbeat, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, err := connectWithTimeout(ctx, dsn, timeout, "gameday-report")
+	conn, err := heartbeat.Connect(ctx, dsn, timeout, "gameday-report")
 	if err != nil {
-		return nil, fmt.Errorf("promoted database %s: %w", RedactDSN(dsn), err)
+		return nil, fmt.Errorf("promoted database %s: %w", heartbeat.RedactDSN(dsn), err)
 	}
 	defer conn.Close(context.Background())
-	rows, err := conn.Query(ctx,
-		`SELECT seq, sent_at FROM dr_heartbeat WHERE written_to = $1 AND seq >= $2 ORDER BY seq`,
-		oldWriter, minSeq)
+	beats, err := Table.Since(ctx, conn, oldWriter, minSeq)
 	if err != nil {
-		return nil, fmt.Errorf("query heartbeats on promoted database: %w", err)
+		return nil, fmt.Errorf("promoted database: %w", err)
 	}
-	defer rows.Close()
-	var out []StoredHeartbeat
-	for rows.Next() {
-		var row StoredHeartbeat
-		if err := rows.Scan(&row.Seq, &row.SentAt); err != nil {
-			return nil, fmt.Errorf("scan heartbeat row: %w", err)
-		}
-		row.SentAt = row.SentAt.UTC()
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read heartbeat rows: %w", err)
+	out := make([]StoredHeartbeat, len(beats))
+	for i, b := range beats {
+		out[i] = StoredHeartbeat{Seq: b.Seq, SentAt: b.WrittenAt}
 	}
 	return out, nil
 }

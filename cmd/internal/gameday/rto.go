@@ -16,6 +16,9 @@ type Drill struct {
 	Probes             []ProbeRecord
 	ProbesRecorded     bool
 	Regions            Regions
+	// Agents, when set, is the DR agents' heartbeat evidence, used instead
+	// of a heartbeat journal for the RPO and the moment writes resumed.
+	Agents *AgentEvidence
 }
 
 // ComputeRTO derives the drill's key moments and the RTO. Every moment that
@@ -32,6 +35,9 @@ func ComputeRTO(in Drill, objective time.Duration) RTOResult {
 	res.StandbyHealthy = firstProbe(probes, res.OutageStart, "healthy probe answered by the standby region",
 		func(p ProbeRecord) bool { return p.OK && p.Region == in.Regions.Standby })
 	res.WritesResumed = writesResumed(ws)
+	if in.Agents != nil {
+		res.WritesResumed = agentWritesResumed(in.Agents)
+	}
 	res.PromotionDone = promotionDone(in.Timeline, res.WritesResumed)
 
 	switch {
@@ -41,7 +47,7 @@ func ComputeRTO(in Drill, objective time.Duration) RTOResult {
 		return res
 	case !in.ProbesRecorded:
 		res.Reason = "no probe journal, so the moment users were served again is unknown"
-	case !in.HeartbeatsRecorded:
+	case !in.HeartbeatsRecorded && in.Agents == nil:
 		res.Reason = "no heartbeat journal, so the moment writes resumed is unknown"
 	case !res.StandbyHealthy.Known:
 		res.Reason = "the standby region never answered a healthy probe: the application did not recover"

@@ -21,6 +21,7 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/app"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/relay"
 )
 
 // region is one stand-in region: its database, its app endpoint and what
@@ -56,8 +57,8 @@ type Lab struct {
 	mu       sync.Mutex
 	regions  map[string]*region // by stack name
 	sim      *dnssim.Sim
-	relay    *latencyRelay // the cross-region link of the replication, when simulated
-	snaps    []string      // snapshot files, by name order
+	relay    *relay.Relay // the cross-region link of the replication, when simulated
+	snaps    []string     // snapshot files, by name order
 	stacks   *pulumiStacks
 	appPort  int
 	control  *http.Server

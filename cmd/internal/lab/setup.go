@@ -13,6 +13,7 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/app"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/relay"
 )
 
 // The stand-in regions' addresses: DNS answers addresses, not ports, so
@@ -135,17 +136,17 @@ func (l *Lab) startReplica(ctx context.Context, stack string, source *pg.Cluster
 	if l.opts.ReplicationDelay <= 0 {
 		return l.startDatabase(ctx, stack, source)
 	}
-	relay, err := startLatencyRelay(fmt.Sprintf("127.0.0.1:%d", source.Port), l.opts.ReplicationDelay)
+	link, err := relay.Start(fmt.Sprintf("127.0.0.1:%d", source.Port), l.opts.ReplicationDelay)
 	if err != nil {
 		return nil, err
 	}
-	l.onShutdown(relay.Close)
-	l.relay = relay
+	l.onShutdown(link.Close)
+	l.relay = link
 	port, err := pg.FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("lab: port for the %s database: %w", stack, err)
 	}
-	c, err := pg.NewReplicaVia(ctx, filepath.Join(l.opts.Dir, "pg"), stack, port, source, relay.Addr())
+	c, err := pg.NewReplicaVia(ctx, filepath.Join(l.opts.Dir, "pg"), stack, port, source, link.Addr())
 	if err != nil {
 		return nil, fmt.Errorf("lab: %s database: %w", stack, err)
 	}

@@ -1,4 +1,4 @@
-package gameday
+package heartbeat
 
 import (
 	"net/url"

@@ -1,0 +1,18 @@
+// Package drmetrics names the DR agent's CloudWatch metrics (CONTRACTS.md
+// §2), which the agent publishes and the game-day report reads back.
+package drmetrics
+
+const (
+	Namespace        = "TaskFlowDR"
+	DimensionCluster = "Cluster"
+
+	// ReplicationDelay (Seconds, 1-second resolution): a replica's agent,
+	// in its own region.
+	ReplicationDelay = "ReplicationDelay"
+	// AckedHeartbeatSequence (None) and AckedHeartbeatTime (Seconds, Unix
+	// epoch with milliseconds): a writer's agent, in the peer region.
+	AckedHeartbeatSequence = "AckedHeartbeatSequence"
+	AckedHeartbeatTime     = "AckedHeartbeatTime"
+	// AgentIsWriter (None, 1/0): every agent, in its own region.
+	AgentIsWriter = "AgentIsWriter"
+)
