@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 GO_FILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
 
-.PHONY: test fmt-check vet go-test scripts-test workflows-lint deploy preview lab
+.PHONY: test fmt-check vet go-test scripts-test workflows-lint deploy preview lab docs agent-image
 
 # The lab's real Pulumi CLI, built from the Go module proxy in a module of
 # its own (tools/pulumi) so the program's go.mod stays lean. ~5-7 min cold.
@@ -33,6 +33,15 @@ scripts-test:
 
 workflows-lint:
 	actionlint .github/workflows/*.yml
+
+## docs: regenerate the README's config reference and outputs table
+docs:
+	go run ./internal/docgen/cmd README.md
+
+## agent-image: build the DR agent's image and push it to ECR taskflow-dr-agent in REGION
+REGION ?= eu-west-1
+agent-image:
+	cmd/dr-agent/image.sh --push $(REGION) $(if $(TAG),--tag $(TAG))
 
 ## deploy: both stacks, primary first (the standby's replica follows its writer)
 deploy:
