@@ -7,6 +7,7 @@ import (
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/taskflow/taskflow-dr/component"
@@ -77,6 +78,9 @@ func NewAgent(ctx *pulumi.Context, name string, args *AgentArgs, opts ...pulumi.
 		return nil, err
 	}
 	if _, err := serviceAccount(ctx, c, name, AgentNamespace, AgentName, role, ns); err != nil {
+		return nil, err
+	}
+	if err := nodeReader(ctx, c, name); err != nil {
 		return nil, err
 	}
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(AgentName)}
@@ -170,4 +174,33 @@ func agentContainer(args *AgentArgs) corev1.ContainerArgs {
 			Capabilities:             corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
 		},
 	}
+}
+
+// nodeReader lets the agent's service account get and list nodes, and
+// nothing else in the cluster: it counts the Ready ones for the dashboard.
+func nodeReader(ctx *pulumi.Context, c *Agent, name string) error {
+	meta := metav1.ObjectMetaArgs{Name: pulumi.String("taskflow-dr-agent-nodes")}
+	role, err := rbacv1.NewClusterRole(ctx, name+"-nodes-role", &rbacv1.ClusterRoleArgs{
+		Metadata: meta,
+		Rules: rbacv1.PolicyRuleArray{rbacv1.PolicyRuleArgs{
+			ApiGroups: pulumi.StringArray{pulumi.String("")},
+			Resources: pulumi.StringArray{pulumi.String("nodes")},
+			Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list")},
+		}},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return fmt.Errorf("agent %s: node reader role: %w", name, err)
+	}
+	if _, err := rbacv1.NewClusterRoleBinding(ctx, name+"-nodes-binding", &rbacv1.ClusterRoleBindingArgs{
+		Metadata: meta,
+		RoleRef: rbacv1.RoleRefArgs{
+			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: role.Metadata.Name().Elem(),
+		},
+		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
+			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(AgentName), Namespace: pulumi.String(AgentNamespace),
+		}},
+	}, pulumi.Parent(c)); err != nil {
+		return fmt.Errorf("agent %s: node reader binding: %w", name, err)
+	}
+	return nil
 }

@@ -38,11 +38,14 @@ type Deps struct {
 	Own     MetricPutter // CloudWatch in DR_REGION
 	Peer    MetricPutter // CloudWatch in DR_PEER_REGION
 	Logger  *slog.Logger
+	// Nodes, in a cluster, counts its Ready nodes.
+	Nodes *NodeSource
 }
 
 // Agent is one region's DR agent.
 type Agent struct {
 	cfg   Config
+	nodes *NodeSource
 	conn  connector
 	own   *publisher
 	peer  *publisher
@@ -77,6 +80,7 @@ type Status struct {
 	AckedSeq        *int64     `json:"ackedSeq"`
 	AckedAt         *time.Time `json:"ackedAt"`
 	DelaySeconds    *float64   `json:"delaySeconds"`
+	ReadyNodes      *int       `json:"readyNodes"` // the cluster's Ready nodes, null outside a cluster
 	LastError       string     `json:"lastError"`
 	UpdatedAt       time.Time  `json:"updatedAt"`
 	IntervalSeconds float64    `json:"intervalSeconds"`
@@ -107,6 +111,7 @@ func New(cfg Config, deps Deps) *Agent {
 	}
 	a := &Agent{
 		cfg:   cfg,
+		nodes: deps.Nodes,
 		conn:  connector{cfg: cfg, secrets: deps.Secrets, timeout: connectTimeout},
 		log:   log,
 		table: heartbeat.AgentTable,
@@ -138,6 +143,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		if p != nil {
 			wg.Go(func() { p.run(pubCtx) })
 		}
+	}
+	if a.nodes != nil && a.own != nil {
+		nodesCtx, stopNodes := context.WithCancel(ctx)
+		defer stopNodes()
+		wg.Go(func() { a.countNodes(nodesCtx, a.nodes) })
 	}
 	defer func() {
 		a.closeDB()

@@ -39,6 +39,9 @@ func Main(ctx context.Context, getenv func(string) string, stderr io.Writer) int
 		return ExitError
 	}
 	deps.Logger = log
+	if deps.Nodes, err = InClusterNodes(getenv); err != nil {
+		log.Warn("dr-agent: Ready nodes will not be counted", "error", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		log.Error("dr-agent: listen", "addr", cfg.Listen, "error", err)

@@ -15,4 +15,7 @@ const (
 	AckedHeartbeatTime     = "AckedHeartbeatTime"
 	// AgentIsWriter (None, 1/0): every agent, in its own region.
 	AgentIsWriter = "AgentIsWriter"
+	// ReadyNodes (Count): every agent in a cluster, in its own region, the
+	// cluster's Ready nodes (the dashboard's node-group size).
+	ReadyNodes = "ReadyNodes"
 )
