@@ -12,6 +12,7 @@ import (
 
 	"github.com/taskflow/taskflow-dr/config"
 	"github.com/taskflow/taskflow-dr/internal/pulumimock"
+	"github.com/taskflow/taskflow-dr/internal/stackfile"
 	"github.com/taskflow/taskflow-dr/outputs"
 )
 
@@ -27,11 +28,11 @@ type stackRun struct {
 }
 
 func stackConfig(t *testing.T, stack string) map[string]string {
-	return pulumimock.StackConfig(t, "Pulumi."+stack+".yaml")
+	return stackfile.Load(t, "Pulumi."+stack+".yaml")
 }
 
 func withValue(t *testing.T, cfg map[string]string, path string, value any) map[string]string {
-	return pulumimock.WithValue(t, cfg, path, value)
+	return stackfile.With(t, cfg, path, value)
 }
 
 // runStack runs the whole program for a stack and resolves its exports.

@@ -1,79 +1,31 @@
 package config
 
 import (
-	"encoding/json"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
+
+	"github.com/taskflow/taskflow-dr/internal/stackfile"
 )
 
 // today is the date every version rule is checked against in these tests.
 var today = date(2026, time.November, 27)
 
-// stackFile reads a shipped Pulumi.<stack>.yaml into the flat form the
-// engine hands a program: key (without namespace) -> string, objects as
-// JSON.
+// stackFile reads a shipped Pulumi.<stack>.yaml.
 func stackFile(t *testing.T, stack string) map[string]string {
-	t.Helper()
-	raw, err := os.ReadFile("../Pulumi." + stack + ".yaml")
-	require.NoError(t, err)
-	var doc struct {
-		Config map[string]any `yaml:"config"`
-	}
-	require.NoError(t, yaml.Unmarshal(raw, &doc))
-	out := map[string]string{}
-	for k, v := range doc.Config {
-		k = strings.TrimPrefix(k, Namespace+":")
-		if s, ok := v.(string); ok {
-			out[k] = s
-			continue
-		}
-		b, err := json.Marshal(v)
-		require.NoError(t, err)
-		out[k] = string(b)
-	}
-	return out
+	return stackfile.Load(t, "../Pulumi."+stack+".yaml")
 }
 
-// with returns a copy of cfg with one key changed: "key" or "object.field";
-// value nil deletes it.
+// with returns a copy of cfg with one key ("key" or "object.field")
+// changed; value nil deletes it.
 func with(t *testing.T, cfg map[string]string, path string, value any) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for k, v := range cfg {
-		out[k] = v
-	}
-	key, field, nested := strings.Cut(path, ".")
-	if !nested {
-		if value == nil {
-			delete(out, key)
-		} else {
-			out[key] = value.(string)
-		}
-		return out
-	}
-	obj := map[string]any{}
-	if raw, ok := out[key]; ok {
-		require.NoError(t, json.Unmarshal([]byte(raw), &obj))
-	}
-	if value == nil {
-		delete(obj, field)
-	} else {
-		obj[field] = value
-	}
-	b, err := json.Marshal(obj)
-	require.NoError(t, err)
-	out[key] = string(b)
-	return out
+	return stackfile.With(t, cfg, Namespace+":"+path, value)
 }
 
 func parse(cfg map[string]string, stack string, day time.Time) (*Config, error) {
-	return Parse(func(k string) string { return cfg[k] }, "taskflow-dr", stack, day)
+	return Parse(func(k string) string { return cfg[Namespace+":"+k] }, "taskflow-dr", stack, day)
 }
 
 func TestShippedStacksAreValid(t *testing.T) {

@@ -187,17 +187,11 @@ func Export(ctx *pulumi.Context, role config.Role, mode config.DatabaseMode, val
 	if err := checkNames(role, mode, slices.Collect(maps.Keys(values))); err != nil {
 		return nil, err
 	}
-	for _, o := range For(role, mode) {
-		if o.Fields == nil {
-			continue
-		}
-		m, ok := values[o.Name].(pulumi.Map)
-		if !ok {
-			return nil, fmt.Errorf("output %s: declared with fields %v, exported as %T", o.Name, o.Fields, values[o.Name])
-		}
-		if err := sameSet("output "+o.Name+" field", o.Fields, slices.Collect(maps.Keys(m))); err != nil {
-			return nil, err
-		}
+	if err := checkFields(role, mode, func(name string) ([]string, bool) {
+		m, ok := values[name].(pulumi.Map)
+		return slices.Collect(maps.Keys(m)), ok
+	}); err != nil {
+		return nil, err
 	}
 	out := pulumi.Map{}
 	for name, v := range values {
@@ -217,15 +211,24 @@ func Check(role config.Role, mode config.DatabaseMode, got map[string]any) error
 	if err := checkNames(role, mode, slices.Collect(maps.Keys(got))); err != nil {
 		return err
 	}
+	return checkFields(role, mode, func(name string) ([]string, bool) {
+		obj, ok := got[name].(map[string]any)
+		return slices.Collect(maps.Keys(obj)), ok
+	})
+}
+
+// checkFields compares every object output's keys, as keysOf reads them,
+// with its declared fields.
+func checkFields(role config.Role, mode config.DatabaseMode, keysOf func(name string) ([]string, bool)) error {
 	for _, o := range For(role, mode) {
 		if o.Fields == nil {
 			continue
 		}
-		obj, ok := got[o.Name].(map[string]any)
+		keys, ok := keysOf(o.Name)
 		if !ok {
-			return fmt.Errorf("output %s: want an object with fields %v, got %T", o.Name, o.Fields, got[o.Name])
+			return fmt.Errorf("output %s: want an object with fields %v", o.Name, o.Fields)
 		}
-		if err := sameSet("output "+o.Name+" field", o.Fields, slices.Collect(maps.Keys(obj))); err != nil {
+		if err := sameSet("output "+o.Name+" field", o.Fields, keys); err != nil {
 			return err
 		}
 	}

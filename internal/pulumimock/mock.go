@@ -6,9 +6,7 @@
 package pulumimock
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +17,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
-	"go.yaml.in/yaml/v3"
 )
 
 // Account is the AWS account every mocked ARN names.
@@ -364,72 +361,5 @@ func Names(rs []*Registered) []string {
 		out[i] = r.Type + "::" + r.Name
 	}
 	sort.Strings(out)
-	return out
-}
-
-// StackConfig loads a Pulumi.<stack>.yaml into the flat form the engine
-// hands a program: "taskflow:key" -> string, structured values as JSON.
-func StackConfig(t testing.TB, file string) map[string]string {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Config map[string]any `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k, v := range doc.Config {
-		if s, ok := v.(string); ok {
-			out[k] = s
-			continue
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[k] = string(b)
-	}
-	return out
-}
-
-// WithValue returns a copy of a stack config with one key changed: path is
-// "taskflow:key" or "taskflow:key.field"; value nil deletes it.
-func WithValue(t testing.TB, cfg map[string]string, path string, value any) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for k, v := range cfg {
-		out[k] = v
-	}
-	ns, rest, _ := strings.Cut(path, ":")
-	key, field, nested := strings.Cut(rest, ".")
-	key = ns + ":" + key
-	if !nested {
-		if value == nil {
-			delete(out, key)
-		} else {
-			out[key] = value.(string)
-		}
-		return out
-	}
-	obj := map[string]any{}
-	if raw, ok := out[key]; ok {
-		if err := json.Unmarshal([]byte(raw), &obj); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if value == nil {
-		delete(obj, field)
-	} else {
-		obj[field] = value
-	}
-	b, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out[key] = string(b)
 	return out
 }
