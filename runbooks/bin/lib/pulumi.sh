@@ -36,12 +36,12 @@ dr::pulumi::config_ensure() {
   printf '%s\n' "$n"
 }
 
-# dr::pulumi::up STACK ARGS... : pulumi up --yes -s STACK ARGS (its
+# dr::pulumi::up STACK ARGS... : pulumi up --yes ARGS -s STACK (its
 # progress on stderr).
 dr::pulumi::up() {
   local stack=$1
   shift
-  dr::exec::run pulumi up --yes -s "$stack" "$@" >&2
+  dr::exec::run pulumi up --yes "$@" -s "$stack" >&2
 }
 
 # dr::pulumi::refresh STACK URN... : refresh only these resources' state

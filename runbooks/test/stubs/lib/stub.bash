@@ -71,3 +71,19 @@ stub::json_str() {
   s=${s//$'\n'/\\n}
   printf '"%s"' "$s"
 }
+
+# Proof that waits overlap (tests): with STUB_REQUIRE_OVERLAP="name ...",
+# the listed changes leave a marker when made (stub::overlap_mark NAME), and
+# a poll of a change under way waits up to 10 s until every listed change was
+# made (stub::overlap_wait). A runbook that finished one wait before starting
+# the next change deadlocks there and fails: a passing run proves that the
+# listed changes were all under way at once.
+stub::overlap_mark() { [[ -z ${STUB_REQUIRE_OVERLAP:-} ]] || : >"$st/overlap.$1"; }
+stub::overlap_wait() {
+  [[ -n ${STUB_REQUIRE_OVERLAP:-} ]] || return 0
+  local o i
+  for o in $STUB_REQUIRE_OVERLAP; do
+    for ((i = 0; i < 100; i++)); do [[ -e $st/overlap.$o ]] && break; sleep 0.1; done
+    [[ -e $st/overlap.$o ]] || { echo "stub: $STUB_LINE waited while '$o' was never made: the waits do not overlap" >&2; exit 255; }
+  done
+}
