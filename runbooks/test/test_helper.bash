@@ -160,3 +160,23 @@ timeline_well_formed() {
     [[ $line =~ $TS_RE ]] || { echo "malformed: $line" >&2; return 1; }
   done <"$DR_TIMELINE"
 }
+
+# use_phase NAME [DR-COMMAND...] : start the test from a later phase: the
+# stubbed cloud and the timeline as the given dr commands leave them from the
+# normal phase (built once per test file, e.g. use_phase failedover failover).
+use_phase() {
+  local name=$1 base="$BATS_FILE_TMPDIR/phase-$1" cmd
+  shift
+  if [[ ! -d $base ]]; then
+    (
+      export STUB_STATE="$base" STUB_LOG="$base/calls.log" DR_TIMELINE="$base/timeline.tsv"
+      cp -r "$BATS_FILE_TMPDIR/normal" "$base"
+      for cmd in "$@"; do "$DR" --yes "$cmd" >"$base/$cmd.out" 2>&1 || { cat "$base/$cmd.out" >&2; exit 1; }; done
+    ) || return 1
+  fi
+  rm -rf "$STUB_STATE"
+  cp -r "$base" "$STUB_STATE"
+  cp "$base/timeline.tsv" "$DR_TIMELINE"
+  rm -f "$STUB_STATE"/argv/* "$STUB_STATE/aws-queries.jsonl"
+  : >"$STUB_LOG"
+}
