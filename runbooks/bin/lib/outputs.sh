@@ -21,7 +21,7 @@ dr::outputs::load() {
     || dr::fail "pulumi stack output --json -s $stack did not return a JSON object"
   while IFS= read -r -d '' k && IFS= read -r -d '' v; do
     DR_OUT["$stack|$k"]=$v
-  done < <(jq -j 'paths(scalars) as $p | ($p | map(tostring) | join(".")) + "\u0000" + (getpath($p) | if . == null then "" else tostring end) + "\u0000"' <<<"$json")
+  done < <(jq -j 'paths(type != "object" and type != "array") as $p | ($p | map(tostring) | join(".")) + "\u0000" + (getpath($p) | if . == null then "" else tostring end) + "\u0000"' <<<"$json")
   DR_OUT_LOADED[$stack]=1
 }
 

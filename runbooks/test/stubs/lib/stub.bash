@@ -80,7 +80,7 @@ stub::json_str() {
 # listed changes were all under way at once.
 stub::overlap_mark() { [[ -z ${STUB_REQUIRE_OVERLAP:-} ]] || : >"$st/overlap.$1"; }
 stub::overlap_wait() {
-  [[ -n ${STUB_REQUIRE_OVERLAP:-} ]] || return 0
+  [[ " ${STUB_REQUIRE_OVERLAP:-} " == *" $1 "* ]] || return 0
   local o i
   for o in $STUB_REQUIRE_OVERLAP; do
     for ((i = 0; i < 100; i++)); do [[ -e $st/overlap.$o ]] && break; sleep 0.1; done
