@@ -170,6 +170,29 @@ dr::exec::try() {
   return "$rc"
 }
 
+# dr::exec::capture OUT RC FUNCTION ARGS... : run FUNCTION in a subshell
+# that stops at its first failure, as everywhere else, and set the caller's
+# OUT to its stdout and RC to its exit status (its reason is in DR_ERRFILE);
+# always returns 0. For checks that must all run (preflight) and reads that
+# may fail (status). Never call it (or anything) as `if f` or `f || ...`
+# when f must stop at a failure: bash then ignores errexit in f and in
+# every subshell it starts, even one that sets -e again.
+dr::exec::capture() {
+  local -n _dr_cap=$1 _dr_rc=$2
+  shift 2
+  : >"$DR_ERRFILE"
+  trap - ERR
+  set +e
+  _dr_cap=$(
+    set -e
+    trap 'dr::fail::on_err $? "$BASH_COMMAND"' ERR
+    "$@"
+  )
+  _dr_rc=$?
+  set -e
+  trap 'dr::fail::on_err $? "$BASH_COMMAND"' ERR
+}
+
 # ------------------------------------------------------------ confirmation --
 # dr::confirm MESSAGE : ask once per run, before the first destructive action.
 dr::confirm() {

@@ -6,7 +6,7 @@
 
 # dr::preflight::main : the whole command (needs --image-tag).
 dr::preflight::main() {
-  local P=$DR_PRIMARY_STACK S=$DR_STANDBY_STACK failed=0
+  local P=$DR_PRIMARY_STACK S=$DR_STANDBY_STACK report failed
   [[ -n ${DR_IMAGE_TAG:-} ]] || dr::usage_error "preflight needs --image-tag TAG (the release image that must exist in both regions)"
   dr::outputs::read_both
   dr::outputs::require "$P" region ecrRepositoryName dbSecretArn healthCheckId endpointHealthCheckId
@@ -17,15 +17,9 @@ dr::preflight::main() {
   PF_SR=$(dr::outputs::get "$S" region)
   dr::step preflight
   dr::log::say "preflight: $P ($PF_PR) -> $S ($PF_SR), release $DR_IMAGE_TAG"
-  dr::preflight::check "replica replicating" dr::preflight::replicating || failed=$((failed + 1))
-  dr::preflight::check "replication delay under RPO (DR agent)" dr::preflight::delay || failed=$((failed + 1))
-  dr::preflight::check "release image in both regions" dr::preflight::image || failed=$((failed + 1))
-  dr::preflight::check "secret replica in sync" dr::preflight::secret || failed=$((failed + 1))
-  dr::preflight::check "standby node group ACTIVE, nodes Ready" dr::preflight::nodes || failed=$((failed + 1))
-  dr::preflight::check "standby app answers through its ALB" dr::preflight::standby_app || failed=$((failed + 1))
-  dr::preflight::check "primary endpoint healthy" dr::preflight::endpoint || failed=$((failed + 1))
-  dr::preflight::check "gate wired with the fence" dr::preflight::gate || failed=$((failed + 1))
-  dr::preflight::check "primary not fenced (fence alarm)" dr::preflight::unfenced || failed=$((failed + 1))
+  report=$(dr::preflight::checks)
+  dr::log::say "$report"
+  failed=$(grep -c '^  FAIL ' <<<"$report" || true)
   if ((failed > 0)); then
     dr::log::say "preflight: $failed check(s) FAILED"
     exit 1
@@ -33,19 +27,31 @@ dr::preflight::main() {
   dr::dry || dr::log::say "preflight: all checks passed"
 }
 
-# dr::preflight::check NAME FUNCTION : run one check in a subshell; it
-# prints its evidence or fails with the reason. Exit status 1 on failure.
+# dr::preflight::checks : every check, one line each ("  PASS name:
+# evidence" or "  FAIL name: reason") on stdout.
+dr::preflight::checks() {
+  dr::preflight::check "replica replicating" dr::preflight::replicating
+  dr::preflight::check "replication delay under RPO (DR agent)" dr::preflight::delay
+  dr::preflight::check "release image in both regions" dr::preflight::image
+  dr::preflight::check "secret replica in sync" dr::preflight::secret
+  dr::preflight::check "standby node group ACTIVE, nodes Ready" dr::preflight::nodes
+  dr::preflight::check "standby app answers through its ALB" dr::preflight::standby_app
+  dr::preflight::check "primary endpoint healthy" dr::preflight::endpoint
+  dr::preflight::check "gate wired with the fence" dr::preflight::gate
+  dr::preflight::check "primary not fenced (fence alarm)" dr::preflight::unfenced
+}
+
+# dr::preflight::check NAME FUNCTION : run one check, which prints its
+# evidence or fails with the reason; print its PASS or FAIL line.
 dr::preflight::check() {
-  local name=$1 fn=$2 evidence rc=0
-  : >"$DR_ERRFILE"
-  evidence=$("$fn") || rc=$?
+  local name=$1 fn=$2 evidence rc
+  dr::exec::capture evidence rc "$fn"
   if dr::dry; then
     dr::log::say "  (dry-run) $name"
   elif ((rc == 0)); then
     dr::log::say "  PASS $name: $evidence"
   else
     dr::log::say "  FAIL $name: $(cat "$DR_ERRFILE" 2>/dev/null || true)"
-    return 1
   fi
 }
 

@@ -17,9 +17,9 @@ dr::status::main() {
 # dr::status::live FUNCTION ARGS... : prints FUNCTION's answer, or
 # "unreachable (<reason>)" when it fails.
 dr::status::live() {
-  local out
-  : >"$DR_ERRFILE"
-  if out=$("$@" 2>/dev/null); then
+  local out rc
+  dr::exec::capture out rc "$@" 2>/dev/null
+  if ((rc == 0)); then
     printf '%s\n' "$out"
   else
     printf 'unreachable (%s)\n' "$(tr '\n' ' ' <"$DR_ERRFILE")"
@@ -41,7 +41,8 @@ dr::status::agent() {
   kc=$(dr::k8s::kubeconfig "$1")
   line=$(dr::agent::status "$1" "$kc")
   IFS=$'\t' read -r role seq delay err <<<"$line"
-  printf 'role %s, heartbeat newestSeq %s, replication delay %ss, lastError %s\n' "$role" "$seq" "$delay" "${err:-none}"
+  [[ $delay == null ]] && delay="n/a (writer)" || delay="${delay}s"
+  printf 'role %s, heartbeat newestSeq %s, replication delay %s, lastError %s\n' "$role" "$seq" "$delay" "${err:-none}"
 }
 
 # dr::status::stack STACK : the lines about one stack.
