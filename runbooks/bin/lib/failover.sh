@@ -70,6 +70,13 @@ dr::failover::scale() {
   local S=$DR_STANDBY_STACK s st mn de mx kc ready cur sized=1 detail
   s=$(dr::nodegroup::state "$FO_SR" "$FO_CLUSTER" "$FO_NG")
   read -r st mn de mx <<<"$s"
+  if ! dr::dry && [[ $st != ACTIVE ]]; then
+    # An update under way (an interrupted run's, or anyone's): EKS refuses
+    # another one until the group is ACTIVE (ResourceInUseException), and
+    # it may be ours already.
+    s=$(dr::nodegroup::wait "$FO_SR" "$FO_CLUSTER" "$FO_NG")
+    read -r st mn de mx <<<"$s"
+  fi
   if dr::dry || ((mn < FO_FMIN || de < FO_FDES || mx < FO_FMAX)); then sized=0; fi
   kc=$(dr::k8s::kubeconfig "$S")
   if ((sized)) && [[ $st == ACTIVE ]]; then
@@ -82,12 +89,8 @@ dr::failover::scale() {
   fi
   dr::timeline::event scale-started "node group $FO_NG ($FO_SR) $st min $mn desired $de max $mx -> min $FO_FMIN desired $FO_FDES max $FO_FMAX; TaskFlow -> $FO_REPLICAS replicas"
   if ((!sized)); then
-    # EKS refuses an update while the group is not ACTIVE (ResourceInUseException).
-    [[ $st == ACTIVE ]] || dr::nodegroup::wait "$FO_SR" "$FO_CLUSTER" "$FO_NG" >/dev/null
     dr::nodegroup::scale "$FO_SR" "$FO_CLUSTER" "$FO_NG" "$FO_FMIN" "$FO_FDES" "$FO_FMAX"
     dr::nodegroup::wait "$FO_SR" "$FO_CLUSTER" "$FO_NG" "$FO_FMIN" "$FO_FDES" "$FO_FMAX" >/dev/null
-  else
-    dr::nodegroup::wait "$FO_SR" "$FO_CLUSTER" "$FO_NG" >/dev/null
   fi
   ready=$(dr::k8s::wait_ready_nodes "$kc" "$FO_NG" "$FO_FDES")
   cur=$(dr::app::field "$S" "$kc" '{.spec.replicas}')
