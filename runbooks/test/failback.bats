@@ -13,7 +13,9 @@ setup() {
 }
 
 T='--cli-connect-timeout 5 --cli-read-timeout 20'
+TO=(--cli-connect-timeout 5 --cli-read-timeout 20)
 DB_Q='--query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text'
+# shellcheck disable=SC2016 # a literal $ in the URN
 PURN='urn:pulumi:primary::taskflow-dr::taskflow:dr:Region$aws:rds/instance:Instance::primary-db'
 STATUS_PATH=/api/v1/namespaces/taskflow-dr/services/dr-agent:http/proxy/status
 
@@ -118,7 +120,7 @@ EOF2
   [ "$status" -eq 0 ]
   [ "$(count_calls create-db-snapshot)" -eq 0 ]
   grep -q -- $'^snapshot\taws rds describe-db-snapshots .* --db-snapshot-identifier '"$snap " "$STUB_LOG"
-  [ "$(ls "$STUB_STATE/rds/eu-west-1/snapshots" | wc -l)" -eq 1 ]
+  [ "$(find "$STUB_STATE/rds/eu-west-1/snapshots" -type f | wc -l)" -eq 1 ]
   [ "$(grep -c $'\tsnapshot-started\t' "$DR_TIMELINE")" -eq 1 ]
 }
 
@@ -139,9 +141,9 @@ EOF2
   [[ $output == *'step "snapshot" failed: describe-db-snapshots taskflow-failback-20261127-000000 (eu-west-1) exited 254: An error occurred (Throttling)'* ]]
   unset STUB_FAIL_PATTERN
   # the stub refuses a second snapshot under a taken name, as RDS does
-  run aws rds create-db-snapshot --region eu-west-1 $T --db-instance-identifier "$PRIMARY_DB" --db-snapshot-identifier x1 --output json
+  run aws rds create-db-snapshot --region eu-west-1 "${TO[@]}" --db-instance-identifier "$PRIMARY_DB" --db-snapshot-identifier x1 --output json
   [ "$status" -eq 0 ]
-  run aws rds create-db-snapshot --region eu-west-1 $T --db-instance-identifier "$PRIMARY_DB" --db-snapshot-identifier x1 --output json
+  run aws rds create-db-snapshot --region eu-west-1 "${TO[@]}" --db-instance-identifier "$PRIMARY_DB" --db-snapshot-identifier x1 --output json
   [ "$status" -eq 254 ]
   [[ $output == *'An error occurred (DBSnapshotAlreadyExists) when calling the CreateDBSnapshot operation: Cannot create the snapshot because a snapshot with the identifier x1 already exists.'* ]]
 }

@@ -8,6 +8,7 @@ load test_helper
 setup() { setup_normal_phase; }
 
 T='--cli-connect-timeout 5 --cli-read-timeout 20'
+TO=(--cli-connect-timeout 5 --cli-read-timeout 20)
 
 @test "help prints the commands; no command or an unknown flag is a usage error" {
   run "$DR" help
@@ -112,7 +113,7 @@ T='--cli-connect-timeout 5 --cli-read-timeout 20'
   [ "$status" -eq 1 ]
   [[ $output == *"FAIL release image in both regions: image taskflow:v1.4.2 not found in eu-central-1: ECR replication copies only pushes made after it was configured"*"(An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'v1.4.2'} does not exist"* ]]
   # the stub answers as ECR does: an error, never an empty digest
-  run aws ecr describe-images --region eu-central-1 $T --repository-name taskflow --image-ids imageTag=v1.4.2 --query 'imageDetails[0].imageDigest' --output text
+  run aws ecr describe-images --region eu-central-1 "${TO[@]}" --repository-name taskflow --image-ids imageTag=v1.4.2 --query 'imageDetails[0].imageDigest' --output text
   [ "$status" -eq 254 ]
   [ "${lines[0]}" = "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'v1.4.2'} does not exist within the repository with name 'taskflow' in the registry with id '123456789012'" ]
 }
@@ -122,7 +123,7 @@ T='--cli-connect-timeout 5 --cli-read-timeout 20'
   run "$DR" preflight --image-tag v1.4.2
   [ "$status" -eq 1 ]
   [[ $output == *'FAIL secret replica in sync: secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:taskflow/db-AbCdEf is not replicated to eu-central-1'* ]]
-  run aws secretsmanager describe-secret --region eu-west-1 $T --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:taskflow/db-AbCdEf \
+  run aws secretsmanager describe-secret --region eu-west-1 "${TO[@]}" --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:taskflow/db-AbCdEf \
     --query "ReplicationStatus[?Region=='eu-central-1'].Status | [0]" --output text
   [ "$output" = None ]
 }

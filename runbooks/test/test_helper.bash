@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # variables used by the .bats files
+# shellcheck disable=SC2034,SC1090,SC2030,SC2031 # variables used by the .bats files; state files are data; subshells on purpose
 # Shared setup of the dr bats tests: the recording stubs of aws, pulumi,
 # kubectl, curl and getent first on PATH, and a stubbed cloud in the
 # "normal" phase (primary database writer, standby database its replica, not
