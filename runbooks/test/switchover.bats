@@ -164,7 +164,7 @@ EOF2
 
 @test "switchover: RPO 0 not proven (replication stuck) means no promotion and writes stay paused" {
   state_set "$STUB_STATE/k8s/$PRIMARY_CLUSTER/agent" lag=3 stuck=true
-  export DR_RPO_ZERO_TIMEOUT=1
+  export DR_RPO_ZERO_TIMEOUT=2
   run "$DR" --yes switchover
   [ "$status" -eq 1 ]
   [[ $output == *'step "rpo-zero" failed: the primary'"'"'s replica replayed heartbeat'*'not promoting'* ]]

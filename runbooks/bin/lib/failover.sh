@@ -155,7 +155,8 @@ dr::failover::verify_writes() {
     dr::dry && break
     IFS=$'\t' read -r role seq _ err <<<"$line"
     if [[ $role == writer ]]; then
-      if [[ -z $first ]]; then first=$seq; elif ((seq > first)); then break; fi
+      if [[ -z $first ]]; then first=$seq; continue; fi
+      ((seq > first)) && break
     fi
     dr::time::before "$deadline" || dr::fail "the DR agent of $S reports role '$role', newestSeq $seq (first seen ${first:-none}) after ${DR_WRITES_TIMEOUT}s; lastError: ${err:-none}"
     dr::log::info "DR agent of $S: role $role, newestSeq $seq${err:+, lastError: $err}"

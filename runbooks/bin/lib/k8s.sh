@@ -61,9 +61,9 @@ dr::k8s::wait_ready_nodes() {
 # (CONTRACTS.md §1), so the runbook scales it with kubectl and neither
 # self-heal nor a later sync undoes it.
 
-# dr::app::kubectl STACK KUBECONFIG ARGS... : kubectl in STACK's app namespace
-# (output gitops.appNamespace), as a read.
+# dr::app::_ns STACK : prints STACK's app namespace (output gitops.appNamespace).
 dr::app::_ns() { dr::outputs::get "$1" gitops.appNamespace; }
+# dr::app::_deploy STACK : prints "deployment/<gitops.deployment>".
 dr::app::_deploy() { printf 'deployment/%s\n' "$(dr::outputs::get "$1" gitops.deployment)"; }
 
 # dr::app::field STACK KUBECONFIG JSONPATH : prints the deployment's field.

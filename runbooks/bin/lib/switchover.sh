@@ -122,7 +122,8 @@ dr::switchover::prove_rpo_zero() {
     dr::dry && break
     IFS=$'\t' read -r role seq _ err <<<"$line"
     [[ $role == writer ]] || dr::fail "the DR agent of $S reports role '$role', expected writer (lastError: ${err:-none})"
-    if [[ -z $first ]]; then first=$seq; elif ((seq > first)); then target=$seq; break; fi
+    if [[ -z $first ]]; then first=$seq; continue; fi
+    if ((seq > first)); then target=$seq; break; fi
     dr::time::before "$deadline" || dr::fail "the DR agent of $S wrote no heartbeat after $first in ${DR_RPO_ZERO_TIMEOUT}s (lastError: ${err:-none})"
     dr::time::pause
   done
