@@ -1,267 +1,193 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2030,SC2031 # each @test runs in its own subshell on purpose
-# dr failback and dr switchover against recording stubs: exact sequences,
-# preconditions, idempotency, resume, dry-run, confirmation.
+# dr failback against the recording stubs, from the failed-over, fenced
+# phase (the primary region is back; its database is the old, diverged
+# writer): exact calls, preconditions, snapshot reuse across runs, resume,
+# catch-up on the DR agent's delay, dry-run, confirmation.
 
 load test_helper
 
-# The failed-over, fenced phase: the primary region is back, its database is
-# still the old (diverged) writer.
 setup() {
   setup_normal_phase
-  "$DR" --yes failover >/dev/null 2>&1
-  reset_log
+  use_phase failedover failover
 }
 
-failed_back() {
-  "$DR" --yes failback >/dev/null 2>&1
-  reset_log
-}
+T='--cli-connect-timeout 5 --cli-read-timeout 20'
+TO=(--cli-connect-timeout 5 --cli-read-timeout 20)
+DB_Q='--query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text'
+# shellcheck disable=SC2016 # a literal $ in the URN
+PURN='urn:pulumi:primary::taskflow-dr::taskflow:dr:Region$aws:rds/instance:Instance::primary-db'
+STATUS_PATH=/api/v1/namespaces/taskflow-dr/services/dr-agent:http/proxy/status
 
-@test "failback runs the exact command sequence" {
+@test "failback: the exact calls of each step and the timeline" {
   run "$DR" --yes failback
   [ "$status" -eq 0 ]
-  expect_calls <<'EOF2'
-pulumi stack output --json -s primary
-pulumi stack output --json -s standby
-aws rds describe-db-instances --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1 --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-aws route53 get-health-check --region us-east-1 --health-check-id 11111111-2222-3333-4444-555555555555 --query HealthCheck.HealthCheckConfig.HealthThreshold --output text
+  expect_calls preconditions <<EOF2
+aws rds describe-db-instances --region eu-west-1 $T --db-instance-identifier $PRIMARY_DB $DB_Q
+aws cloudwatch describe-alarms --region eu-central-1 $T --alarm-names $FENCE_ALARM --query MetricAlarms[0].StateValue --output text
 pulumi config get --path -s primary taskflow:dns.fence
-aws rds describe-db-instances --region eu-central-1 --db-instance-identifier taskflow-standby-db-8e31b07 --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
+aws rds describe-db-instances --region eu-central-1 $T --db-instance-identifier $STANDBY_DB $DB_Q
 pulumi config get --path -s standby taskflow:database.mode
+EOF2
+  expect_calls snapshot <<EOF2
 pulumi config get --path -s primary taskflow:database.rebuild
-aws rds create-db-snapshot --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1 --db-snapshot-identifier taskflow-failback-<ts>
-aws rds wait db-snapshot-available --region eu-west-1 --db-snapshot-identifier taskflow-failback-<ts>
+aws rds create-db-snapshot --region eu-west-1 $T --db-instance-identifier $PRIMARY_DB --db-snapshot-identifier taskflow-failback-<ts> --output json
+aws rds describe-db-snapshots --region eu-west-1 $T --db-snapshot-identifier taskflow-failback-<ts> --query DBSnapshots[0].Status --output text
+aws rds describe-db-snapshots --region eu-west-1 $T --db-snapshot-identifier taskflow-failback-<ts> --query DBSnapshots[0].Status --output text
+aws rds describe-db-snapshots --region eu-west-1 $T --db-snapshot-identifier taskflow-failback-<ts> --query DBSnapshots[0].Status --output text
+EOF2
+  expect_calls drop-protection <<'EOF2'
 pulumi config get --path -s primary taskflow:database.rebuild
 pulumi config get --path -s primary taskflow:database.rebuild
 pulumi config set --path -s primary taskflow:database.rebuild true
 pulumi up --yes -s primary
+EOF2
+  expect_calls rebuild <<EOF2
 pulumi config get --path -s primary taskflow:database.mode
 pulumi config set --path -s primary taskflow:database.mode replica
-pulumi up --yes -s primary --replace urn:pulumi:primary::taskflow-dr::taskflow:dr:Region$aws:rds/instance:Instance::primary-db
+pulumi up --yes --replace $PURN -s primary
 pulumi stack output --json -s primary
 pulumi config get --path -s primary taskflow:database.rebuild
 pulumi config set --path -s primary taskflow:database.rebuild false
 pulumi up --yes -s primary
-aws rds describe-db-instances --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1-r --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-aws cloudwatch get-metric-statistics --region eu-west-1 --namespace AWS/RDS --metric-name ReplicaLag --dimensions Name=DBInstanceIdentifier,Value=taskflow-primary-db-4f2a9c1-r --start-time <time> --end-time <time> --period 60 --statistics Maximum --query sort_by(Datapoints,&Timestamp)[-1].Maximum --output text
+aws rds describe-db-instances --region eu-west-1 $T --db-instance-identifier $PRIMARY_DB-r $DB_Q
 EOF2
-  [ "$(events | tr '\n' ' ')" = "failback-started snapshot-taken protection-dropped rebuilt caught-up " ]
-  [ -e "$STUB_STATE/snapshots/$(ls "$STUB_STATE/snapshots")" ]
-}
-
-@test "switchover runs the exact command sequence" {
-  failed_back
-  run "$DR" --yes switchover
-  [ "$status" -eq 0 ]
-  expect_calls <<'EOF2'
-pulumi stack output --json -s primary
-pulumi stack output --json -s standby
-aws eks update-kubeconfig --region eu-west-1 --name taskflow-primary-eks-7c1d2e3 --kubeconfig <tmp>/kubeconfig-primary
-aws eks update-kubeconfig --region eu-central-1 --name taskflow-standby-eks-3b4c5d6 --kubeconfig <tmp>/kubeconfig-standby
-aws rds describe-db-instances --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1-r --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-aws rds describe-db-instances --region eu-central-1 --db-instance-identifier taskflow-standby-db-8e31b07 --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow get deployment/taskflow -o jsonpath={.metadata.annotations.taskflow\.dr/replicas-before-pause}
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow get deployment/taskflow -o jsonpath={.metadata.annotations.taskflow\.dr/replicas-before-pause}
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow get deployment/taskflow -o jsonpath={.spec.replicas}
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow get deployment/taskflow -o jsonpath={.metadata.annotations.taskflow\.dr/replicas-before-pause}
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow annotate deployment/taskflow taskflow.dr/replicas-before-pause=3 --overwrite
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow scale deployment/taskflow --replicas=0
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow get deployment/taskflow -o jsonpath={.status.replicas}
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow get deployment/taskflow -o jsonpath={.spec.replicas}
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow get deployment/taskflow -o jsonpath={.metadata.annotations.taskflow\.dr/replicas-before-pause}
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow annotate deployment/taskflow taskflow.dr/replicas-before-pause=3 --overwrite
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow scale deployment/taskflow --replicas=0
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow get deployment/taskflow -o jsonpath={.status.replicas}
-aws cloudwatch get-metric-statistics --region eu-west-1 --namespace AWS/RDS --metric-name ReplicaLag --dimensions Name=DBInstanceIdentifier,Value=taskflow-primary-db-4f2a9c1-r --start-time <time> --end-time <time> --period 60 --statistics Maximum --query sort_by(Datapoints,&Timestamp)[-1].Maximum --output text
-aws rds describe-db-instances --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1-r --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-aws rds promote-read-replica --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1-r
-aws rds wait db-instance-available --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1-r
-aws rds describe-db-instances --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1-r --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-aws route53 get-health-check --region us-east-1 --health-check-id 11111111-2222-3333-4444-555555555555 --query HealthCheck.HealthCheckConfig.HealthThreshold --output text
-aws route53 update-health-check --region us-east-1 --health-check-id 11111111-2222-3333-4444-555555555555 --health-threshold 1
-pulumi config get --path -s primary taskflow:dns.fence
-pulumi config set --path -s primary taskflow:dns.fence false
-pulumi config get --path -s primary taskflow:database.mode
-pulumi config set --path -s primary taskflow:database.mode writer
-pulumi up --yes -s primary
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow get deployment/taskflow -o jsonpath={.metadata.annotations.taskflow\.dr/replicas-before-pause}
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow scale deployment/taskflow --replicas=3
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow rollout status deployment/taskflow --timeout=300s
-kubectl --kubeconfig <tmp>/kubeconfig-primary -n taskflow annotate deployment/taskflow taskflow.dr/replicas-before-pause-
-pulumi config get --path -s standby taskflow:database.rebuild
-aws rds create-db-snapshot --region eu-central-1 --db-instance-identifier taskflow-standby-db-8e31b07 --db-snapshot-identifier taskflow-switchover-<ts>
-aws rds wait db-snapshot-available --region eu-central-1 --db-snapshot-identifier taskflow-switchover-<ts>
-pulumi config get --path -s standby taskflow:database.rebuild
-pulumi config get --path -s standby taskflow:database.rebuild
-pulumi config set --path -s standby taskflow:database.rebuild true
-pulumi up --yes -s standby
-pulumi config get --path -s standby taskflow:database.mode
-pulumi config set --path -s standby taskflow:database.mode replica
-pulumi up --yes -s standby --replace urn:pulumi:standby::taskflow-dr::taskflow:dr:Region$aws:rds/instance:Instance::standby-db
-pulumi stack output --json -s standby
-pulumi config get --path -s standby taskflow:database.rebuild
-pulumi config set --path -s standby taskflow:database.rebuild false
-pulumi config get --path -s standby taskflow:cluster.scale
-pulumi config set --path -s standby taskflow:cluster.scale normal
-pulumi up --yes -s standby
-aws rds describe-db-instances --region eu-central-1 --db-instance-identifier taskflow-standby-db-8e31b07-r --query DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier] --output text
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow get deployment/taskflow -o jsonpath={.metadata.annotations.taskflow\.dr/replicas-before-pause}
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow scale deployment/taskflow --replicas=3
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow rollout status deployment/taskflow --timeout=300s
-kubectl --kubeconfig <tmp>/kubeconfig-standby -n taskflow annotate deployment/taskflow taskflow.dr/replicas-before-pause-
+  expect_calls catch-up <<EOF2
+aws eks update-kubeconfig --region eu-west-1 $T --name taskflow-dr-primary --kubeconfig <tmp>/kubeconfig-primary --role-arn $OPERATOR_ROLE
+kubectl --kubeconfig <tmp>/kubeconfig-primary --request-timeout=20s get --raw $STATUS_PATH
+kubectl --kubeconfig <tmp>/kubeconfig-primary --request-timeout=20s get --raw $STATUS_PATH
+kubectl --kubeconfig <tmp>/kubeconfig-primary --request-timeout=20s get --raw $STATUS_PATH
 EOF2
-  [ "$(events | tr '\n' ' ')" = "writes-paused switched-over unfenced writes-resumed standby-rebuilt " ]
+  [ "$(steps_called | tr '\n' ' ')" = "read-outputs preconditions snapshot drop-protection rebuild catch-up " ]
+  [ "$(cut -f2 "$DR_TIMELINE" | tail -7 | tr '\n' ' ')" = "failback-started snapshot-started snapshot-taken protection-dropped rebuilt caught-up " ] \
+    || [ "$(cut -f2 "$DR_TIMELINE" | tail -6 | tr '\n' ' ')" = "failback-started snapshot-started snapshot-taken protection-dropped rebuilt caught-up " ]
+  timeline_well_formed
+  # the snapshot recorded before it was taken is the one that exists
+  snap=$(event_detail snapshot-started | cut -d' ' -f2)
+  [ -f "$STUB_STATE/rds/eu-west-1/snapshots/$snap" ]
+  [[ $(event_detail caught-up) == *'replica, delay 9.42s <= RPO objective 10s'* ]]
+  # the primary is a protected replica of the standby's writer; the gate is
+  # now fenced by config too (dns.fence true applied: threshold 3)
+  [ "$(state_get "$STUB_STATE/rds/eu-west-1/$PRIMARY_DB-r" source)" = "arn:aws:rds:eu-central-1:123456789012:db:$STANDBY_DB" ]
+  [ "$(state_get "$STUB_STATE/rds/eu-west-1/$PRIMARY_DB-r" protection)" = true ]
+  [ "$(state_get "$STUB_STATE/r53/$GATE" threshold)" = 3 ]
 }
 
-@test "after failback and switchover both stacks are back in the normal phase" {
-  failed_back
-  run "$DR" --yes switchover
-  [ "$status" -eq 0 ]
-  [ "$(cat "$STUB_STATE/hc/$GATE.threshold")" = 1 ]
-  [ "$(cat "$STUB_STATE/config/primary/taskflow:database.mode")" = writer ]
-  [ "$(cat "$STUB_STATE/config/primary/taskflow:dns.fence")" = false ]
-  [ "$(cat "$STUB_STATE/config/primary/taskflow:database.rebuild")" = false ]
-  [ "$(cat "$STUB_STATE/config/standby/taskflow:database.mode")" = replica ]
-  [ "$(cat "$STUB_STATE/config/standby/taskflow:database.rebuild")" = false ]
-  [ "$(cat "$STUB_STATE/config/standby/taskflow:cluster.scale")" = normal ]
-  [ "$(cat "$STUB_STATE/rds/$PRIMARY_DB-r.source")" = None ]
-  [ "$(cat "$STUB_STATE/rds/$STANDBY_DB-r.source")" = "arn:aws:rds:eu-west-1:123456789012:db:$PRIMARY_DB-r" ]
-  [ "$(cat "$STUB_STATE/rds/$PRIMARY_DB-r.protection")" = True ]
-  [ "$(cat "$STUB_STATE/rds/$STANDBY_DB-r.protection")" = True ]
-  [ "$(cat "$STUB_STATE/k8s/taskflow-primary-eks-7c1d2e3/replicas")" = 3 ]
-  [ "$(cat "$STUB_STATE/k8s/taskflow-standby-eks-3b4c5d6/replicas")" = 3 ]
-  [ ! -e "$STUB_STATE/k8s/taskflow-primary-eks-7c1d2e3/annotation" ]
-}
-
-@test "the timeline lines of failback and switchover are well-formed" {
+@test "failback: a second run after a complete one changes nothing" {
   "$DR" --yes failback >/dev/null 2>&1
-  "$DR" --yes switchover >/dev/null 2>&1
-  [ "$(events | tr '\n' ' ')" = "failback-started snapshot-taken protection-dropped rebuilt caught-up writes-paused switched-over unfenced writes-resumed standby-rebuilt " ]
-  while IFS= read -r line; do
-    [[ $line =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'\t'[a-z-]+$'\t'[^$'\t']*$ ]] || { echo "malformed: $line" >&2; false; }
-  done <"$DR_TIMELINE"
-}
-
-@test "a second failback after a complete one changes nothing" {
-  failed_back
+  : >"$STUB_LOG"
   run "$DR" --yes failback
   [ "$status" -eq 0 ]
   [ -z "$(mutating)" ]
-  [ "$(grep -c $'\tskipped: ' "$DR_TIMELINE")" -eq 2 ]   # snapshot-taken protection-dropped
+  [ "$(tail -n 5 "$DR_TIMELINE" | grep -c $'\tskipped: ')" -eq 3 ] # snapshot-taken protection-dropped rebuilt
 }
 
-@test "a second switchover after a complete one changes nothing" {
-  failed_back
-  "$DR" --yes switchover >/dev/null 2>&1
-  reset_log
-  run "$DR" --yes switchover
-  [ "$status" -eq 0 ]
-  [ -z "$(mutating)" ]
-  [ "$(events | tr '\n' ' ')" = "writes-paused switched-over unfenced writes-resumed standby-rebuilt " ]
-  [ "$(grep -c $'\tskipped: ' "$DR_TIMELINE")" -eq 5 ]
-}
-
-@test "failback refuses to start when the primary is not fenced" {
-  echo 1 >"$STUB_STATE/hc/$GATE.threshold"
+@test "failback: refuses to start when the primary is not fenced (fence alarm OK)" {
+  state_set "$STUB_STATE/cw/eu-central-1/$FENCE_ALARM" state=OK
   run "$DR" --yes failback
-  [ "$status" -ne 0 ]
-  [[ $output == *'step "preconditions" failed'*'primary is not fenced'* ]]
+  [ "$status" -eq 1 ]
+  [[ $output == *'step "preconditions" failed: primary is not fenced (alarm taskflow-dr-fence-primary is OK)'* ]]
   [ -z "$(mutating)" ]
 }
 
-@test "failback refuses to start when the primary region is unreachable" {
-  export STUB_FAIL_PATTERN='describe-db-instances --region eu-west-1' STUB_FAIL_MESSAGE='Could not connect to the endpoint URL: "https://rds.eu-west-1.amazonaws.com/"'
+@test "failback: refuses to start while the primary region does not answer" {
+  export STUB_DOWN_REGIONS=eu-west-1
   run "$DR" --yes failback
-  [ "$status" -ne 0 ]
-  [[ $output == *'step "preconditions" failed: primary region eu-west-1 is not reachable'*'Could not connect'* ]]
+  [ "$status" -eq 1 ]
+  [[ $output == *'step "preconditions" failed: primary region eu-west-1 is not reachable'*'Could not connect to the endpoint URL'* ]]
   [ -z "$(mutating)" ]
 }
 
-@test "failback refuses to start in the normal phase (standby still a replica)" {
+@test "failback: refuses to start in the normal phase (standby still a replica)" {
   setup_normal_phase
-  echo 2 >"$STUB_STATE/hc/$GATE.threshold"
+  state_set "$STUB_STATE/cw/eu-central-1/$FENCE_ALARM" state=ALARM
   printf 'true\n' >"$STUB_STATE/config/primary/taskflow:dns.fence"
   run "$DR" --yes failback
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 1 ]
   [[ $output == *'still replicates from'*'nothing to fail back'* ]]
-}
-
-@test "switchover refuses to start before failback" {
-  run "$DR" --yes switchover
-  [ "$status" -ne 0 ]
-  [[ $output == *'both writers'*'run dr failback first'* ]]
   [ -z "$(mutating)" ]
 }
 
-@test "a failback resumed after a failed replace does not snapshot or drop protection again" {
-  export STUB_FAIL_PATTERN='--replace' STUB_FAIL_MESSAGE='error: creating RDS DB Instance (read replica): InsufficientDBInstanceCapacity'
+@test "failback: a run killed after the snapshot call reuses that snapshot, never takes a second one" {
+  export STUB_KILL_PATTERN='create-db-snapshot'
+  run setsid "$DR" --yes failback
+  [ "$status" -eq 137 ]
+  unset STUB_KILL_PATTERN
+  snap=$(event_detail snapshot-started | cut -d' ' -f2)
+  [ -f "$STUB_STATE/rds/eu-west-1/snapshots/$snap" ]
+  : >"$STUB_LOG"
   run "$DR" --yes failback
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 0 ]
+  [ "$(count_calls create-db-snapshot)" -eq 0 ]
+  grep -q -- $'^snapshot\taws rds describe-db-snapshots .* --db-snapshot-identifier '"$snap " "$STUB_LOG"
+  [ "$(find "$STUB_STATE/rds/eu-west-1/snapshots" -type f | wc -l)" -eq 1 ]
+  [ "$(grep -c $'\tsnapshot-started\t' "$DR_TIMELINE")" -eq 1 ]
+}
+
+@test "failback: a snapshot recorded but never created (killed in between) is created under its recorded name" {
+  printf '%s\tsnapshot-started\tsnapshot taskflow-failback-20261127-000000 of %s (eu-west-1)\n' "2026-11-27T00:00:00.000Z" "$PRIMARY_DB" >>"$DR_TIMELINE"
+  run "$DR" --yes failback
+  [ "$status" -eq 0 ]
+  grep -q -- $'^snapshot\taws rds create-db-snapshot .* --db-snapshot-identifier taskflow-failback-20261127-000000 --output json' "$STUB_LOG"
+  [ "$(count_calls create-db-snapshot)" -eq 1 ]
+}
+
+@test "failback: a name already taken is refused by RDS (DBSnapshotAlreadyExists), named in the step" {
+  printf '%s\tsnapshot-started\tsnapshot taskflow-failback-20261127-000000 of %s (eu-west-1)\n' "2026-11-27T00:00:00.000Z" "$PRIMARY_DB" >>"$DR_TIMELINE"
+  export STUB_FAIL_PATTERN='describe-db-snapshots' STUB_FAIL_RC=254 \
+    STUB_FAIL_MESSAGE=$'\nAn error occurred (Throttling) when calling the DescribeDBSnapshots operation: Rate exceeded'
+  run "$DR" --yes failback
+  [ "$status" -eq 1 ]
+  [[ $output == *'step "snapshot" failed: describe-db-snapshots taskflow-failback-20261127-000000 (eu-west-1) exited 254: An error occurred (Throttling)'* ]]
+  unset STUB_FAIL_PATTERN
+  # the stub refuses a second snapshot under a taken name, as RDS does
+  run aws rds create-db-snapshot --region eu-west-1 "${TO[@]}" --db-instance-identifier "$PRIMARY_DB" --db-snapshot-identifier x1 --output json
+  [ "$status" -eq 0 ]
+  run aws rds create-db-snapshot --region eu-west-1 "${TO[@]}" --db-instance-identifier "$PRIMARY_DB" --db-snapshot-identifier x1 --output json
+  [ "$status" -eq 254 ]
+  [[ $output == *'An error occurred (DBSnapshotAlreadyExists) when calling the CreateDBSnapshot operation: Cannot create the snapshot because a snapshot with the identifier x1 already exists.'* ]]
+}
+
+@test "failback: a run resumed after a failed replace does not snapshot or drop protection again" {
+  export STUB_FAIL_PATTERN='--replace' \
+    STUB_FAIL_MESSAGE='error: creating RDS DB Instance (read replica): InsufficientDBInstanceCapacity'
+  run "$DR" --yes failback
+  [ "$status" -eq 1 ]
   [[ $output == *'step "rebuild" failed'*'InsufficientDBInstanceCapacity'* ]]
   tail -n 1 "$DR_TIMELINE" | grep -q $'\tstep-failed\trebuild: '
   unset STUB_FAIL_PATTERN STUB_FAIL_MESSAGE
-  reset_log
+  : >"$STUB_LOG"
   run "$DR" --yes failback
   [ "$status" -eq 0 ]
-  [ "$(mutating | sed 's/ --replace .*/ --replace URN/')" = "$(printf '%s\n' \
-    'pulumi up --yes -s primary --replace URN' \
+  [ "$(mutating | sed 's/ --replace [^ ]* / --replace URN /')" = "$(printf '%s\n' \
+    'pulumi up --yes --replace URN -s primary' \
     'pulumi config set --path -s primary taskflow:database.rebuild false' \
     'pulumi up --yes -s primary')" ]
-  grep -q $'\tsnapshot-taken\tskipped: ' "$DR_TIMELINE"
-  grep -q $'\tprotection-dropped\tskipped: ' "$DR_TIMELINE"
+  [[ $(event_detail snapshot-taken) == skipped:* ]]
+  [[ $(event_detail protection-dropped) == skipped:* ]]
 }
 
-@test "a switchover resumed after a failed promotion keeps the recorded replica counts" {
-  failed_back
-  export STUB_FAIL_PATTERN='promote-read-replica' STUB_FAIL_MESSAGE='An error occurred (Throttling): Rate exceeded'
-  run "$DR" --yes switchover
-  [ "$status" -ne 0 ]
-  [[ $output == *'step "switch-over" failed'*'Throttling'* ]]
-  [ "$(cat "$STUB_STATE/k8s/taskflow-primary-eks-7c1d2e3/replicas")" = 0 ]
-  unset STUB_FAIL_PATTERN STUB_FAIL_MESSAGE
-  reset_log
-  run "$DR" --yes switchover
-  [ "$status" -eq 0 ]
-  ! mutating | grep -q 'annotate deployment/taskflow taskflow.dr/replicas-before-pause=' || false
-  ! mutating | grep -q 'replicas=0' || false
-  mutating | grep -q 'kubeconfig-primary -n taskflow scale deployment/taskflow --replicas=3'
-  mutating | grep -q 'kubeconfig-standby -n taskflow scale deployment/taskflow --replicas=3'
-}
-
-@test "switchover waits for ReplicaLag 0 with writes paused, and fails if it never gets there" {
-  failed_back
-  echo 4.0 >"$STUB_STATE/lag/$PRIMARY_DB-r"
-  run "$DR" --yes switchover
-  [ "$status" -ne 0 ]
-  [[ $output == *'step "switch-over" failed'*'ReplicaLag'*'is 4.0, not <= 0s'* ]]
-  ! grep -q promote-read-replica "$STUB_LOG" || false
-}
-
-@test "failback waits for the rebuilt replica to catch up under the RPO objective" {
-  echo 42.0 >"$STUB_STATE/lag/$PRIMARY_DB-r"
+@test "failback: catch-up waits for the DR agent's delay under the RPO, and fails naming it if replication is stuck" {
+  export STUB_REBUILD_LAG=30 DR_CATCHUP_TIMEOUT=0
+  state_set "$STUB_STATE/k8s/$PRIMARY_CLUSTER/agent" stuck=true
   run "$DR" --yes failback
-  [ "$status" -ne 0 ]
-  [[ $output == *'step "catch-up" failed'*'is 42.0, not <= 10s'* ]]
+  [ "$status" -eq 1 ]
+  [[ $output == *'step "catch-up" failed: the DR agent of primary reports role replica, delay 30.42s (RPO objective 10s)'* ]]
+  ! calls | grep -q 'get-metric-statistics' || false
 }
 
-@test "--dry-run failback and switchover run nothing but the output reads" {
+@test "failback --dry-run runs nothing but the output reads" {
   run "$DR" --dry-run failback
   [ "$status" -eq 0 ]
   only_output_reads
-  [[ $output == *'DRY-RUN: aws rds create-db-snapshot --region eu-west-1 --db-instance-identifier taskflow-primary-db-4f2a9c1 --db-snapshot-identifier taskflow-failback-'* ]]
-  [[ $output == *"DRY-RUN: pulumi up --yes -s primary --replace 'urn:pulumi:primary::taskflow-dr::taskflow:dr:Region\$aws:rds/instance:Instance::primary-db'"* ]]
-  run "$DR" --dry-run switchover
-  [ "$status" -eq 0 ]
-  only_output_reads
-  [[ $output == *'DRY-RUN: aws rds promote-read-replica --region eu-west-1'* ]]
-  [[ $output == *'DRY-RUN: aws route53 update-health-check --region us-east-1 --health-check-id 11111111-2222-3333-4444-555555555555 --health-threshold 1'* ]]
-  [ ! -e "$DR_TIMELINE" ]
+  [[ $output == *"DRY-RUN: aws rds create-db-snapshot --region eu-west-1 $T --db-instance-identifier $PRIMARY_DB --db-snapshot-identifier taskflow-failback-"* ]]
+  [[ $output == *"DRY-RUN: pulumi up --yes --replace '$PURN' -s primary"* ]]
+  [ "$(wc -l <"$DR_TIMELINE")" -eq "$(wc -l <"$BATS_FILE_TMPDIR/phase-failedover/timeline.tsv")" ]
 }
 
-@test "without --yes and without a terminal failback aborts before the snapshot" {
+@test "failback without --yes and without a terminal aborts before the snapshot" {
   run "$DR" failback </dev/null
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 1 ]
   [[ $output == *'step "snapshot" failed'*'stdin is not a terminal'* ]]
   [ -z "$(mutating)" ]
 }

@@ -1,32 +1,46 @@
 # shellcheck shell=bash
-# Shared helpers for runbooks/bin/dr: logging, the timeline, dry-run aware
-# command execution, confirmation, failure reporting and stack outputs.
+# Shared helpers of runbooks/bin/dr: output, steps, failure reporting,
+# dry-run aware command execution, confirmation, time and numbers.
 # Sourced by runbooks/bin/dr; not meant to be run on its own.
+#
+# Globals set by runbooks/bin/dr before any helper runs:
+#   DR_DRY_RUN (0|1) DR_ASSUME_YES (0|1) DR_TIMELINE (absolute path)
+#   DR_PRIMARY_STACK DR_STANDBY_STACK DR_COMMAND DR_WORKDIR (private, 0700)
+#   DR_LOG_DIR (per-step logs of parallel jobs)
+# Exported to every child process: DR_STEP (the step in progress; the test
+# stubs record it beside each call).
 
-# ---------------------------------------------------------------- settings --
-# Globals are set by runbooks/bin/dr before any helper runs:
-#   DRY_RUN (0|1) ASSUME_YES (0|1) TIMELINE (absolute path)
-#   PRIMARY_STACK STANDBY_STACK WORKDIR (private temp dir)
-#   CURRENT_STEP (name of the step in progress)
-: "${DR_POLL_INTERVAL:=15}"       # seconds between polls of a waiting loop
-: "${DR_NODES_TIMEOUT:=600}"      # nodes Ready after scaling
-: "${DR_APP_TIMEOUT:=600}"        # app answering through app.<domain>
-: "${DR_LAG_TIMEOUT:=3600}"       # failback: rebuilt replica catches up
-: "${DR_SWITCHOVER_LAG_TIMEOUT:=900}" # switchover: lag reaches 0 with writes paused
-: "${DR_PROMOTE_TIMEOUT:=1800}"   # promoted instance reports no source
-: "${DR_ROUTE53_REGION:=us-east-1}" # Route 53 is global; its API lives here
+# Waits poll with short calls; none of them relies on an AWS waiter (the RDS
+# snapshot waiter gives up after 30 min, issue 9.11).
+: "${DR_POLL_INTERVAL:=15}"        # seconds between two polls of a wait
+: "${DR_PROMOTE_TIMEOUT:=1800}"    # replica promoted: available, no source
+: "${DR_NODEGROUP_TIMEOUT:=900}"   # node group ACTIVE with the wanted sizes
+: "${DR_NODES_TIMEOUT:=900}"       # nodes Ready after a scale-up
+: "${DR_FENCE_TIMEOUT:=600}"       # fence alarm ALARM / OK
+: "${DR_WRITES_TIMEOUT:=300}"      # promoted writer's agent writes heartbeats
+: "${DR_APP_TIMEOUT:=600}"         # app answering through app.<domain>
+: "${DR_ROLLOUT_TIMEOUT:=300}"     # kubectl rollout status
+: "${DR_PAUSE_TIMEOUT:=300}"       # paused app has no pods left
+: "${DR_SNAPSHOT_TIMEOUT:=14400}"  # manual snapshot available
+: "${DR_CATCHUP_TIMEOUT:=3600}"    # failback: rebuilt replica's delay <= RPO
+: "${DR_RPO_ZERO_TIMEOUT:=600}"    # switchover: replica replayed the writer's heartbeat
+: "${DR_ROUTE53_REGION:=us-east-1}" # Route 53's control plane (never in failover)
 
-CURRENT_STEP=${CURRENT_STEP:-start}
-CONFIRMED=0
-NO_TIMELINE=0 # status and preflight do not write the timeline
+DR_CONFIRMED=0
+DR_NO_TIMELINE=0 # status and preflight do not write the timeline
+DR_STEP=${DR_STEP:-start}
+export DR_STEP
 
 # ------------------------------------------------------------------ output --
-say()  { printf '%s\n' "$*"; }
-info() { printf 'dr: %s\n' "$*"; }
-warn() { printf 'dr: WARNING: %s\n' "$*" >&2; }
+# dr::log::say TEXT... : a line of the run's report, on stdout.
+dr::log::say() { printf '%s\n' "$*"; }
+# dr::log::info TEXT... : progress, on stderr (never mixed into a result).
+dr::log::info() { printf 'dr: %s\n' "$*" >&2; }
+# dr::log::warn TEXT... : a warning, on stderr.
+dr::log::warn() { printf 'dr: WARNING: %s\n' "$*" >&2; }
 
-# quote_cmd ARGS... : one copy-pasteable line (single quotes only when needed)
-quote_cmd() {
+# dr::quote ARGS... : prints ARGS as one copy-pasteable shell line.
+dr::quote() {
   local out="" a
   for a in "$@"; do
     if [[ $a =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then
@@ -38,199 +52,181 @@ quote_cmd() {
   printf '%s' "${out% }"
 }
 
-dry() { [[ ${DRY_RUN:-0} == 1 ]]; }
+# dr::dry : exit status 0 in a dry run.
+dr::dry() { [[ ${DR_DRY_RUN:-0} == 1 ]]; }
 
-# plan LINE : dry-run output, always to the script's stdout (fd 7, opened by
-# dr), also from inside command substitutions, so the plan reads in order.
-plan() { printf '%s\n' "$*" >&7; }
+# dr::plan LINE : dry-run output, on fd 7 (the script's stdout, opened by
+# dr) so that it also escapes command substitutions and reads in order.
+dr::plan() { printf '%s\n' "$*" >&7; }
 
-# ---------------------------------------------------------------- timeline --
-now_iso_ms() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
-
-# timeline EVENT DETAIL : append "<ts>\t<event>\t<detail>" (tabs/newlines in
-# the detail are flattened so that one event is always one line).
-timeline() {
-  local event=$1 detail=${2:-} ts
-  detail=${detail//$'\t'/ }
-  detail=${detail//$'\n'/ }
-  detail=${detail//$'\r'/ }
-  ts=$(now_iso_ms)
-  if dry; then
-    plan "DRY-RUN timeline (not written): ${ts}	${event}	${detail}"
-    return 0
-  fi
-  printf '%s\t%s\t%s\n' "$ts" "$event" "$detail" >>"$TIMELINE"
-  info "[$event] $detail"
-}
-
-step() {
-  CURRENT_STEP=$1
-  : >"$WORKDIR/error"
-  say ""
-  say "==> step: $1"
+# dr::step NAME : enter step NAME (exported as DR_STEP, named by failures).
+dr::step() {
+  DR_STEP=$1
+  : >"$DR_ERRFILE"
+  dr::log::say ""
+  dr::log::say "==> step: $1"
 }
 
 # ----------------------------------------------------------------- failure --
-# fail REASON : stop the current step. At top level it records step-failed and
-# exits; inside a command substitution it hands the reason to the parent,
-# whose ERR trap records it (so the failure is recorded exactly once).
-fail() {
+# dr::fail REASON... : stop the current step. At the top level it records
+# step-failed and exits. In a subshell (command substitution, parallel job)
+# it hands the reason to its parent through DR_ERRFILE (first cause wins)
+# and exits 1; the parent's ERR trap or dr::par::wait records it once.
+dr::fail() {
   local reason="$*"
   if ((BASH_SUBSHELL > 0)); then
-    # the first reason recorded is the root cause; keep it
-    [[ -s $WORKDIR/error ]] || printf '%s\n' "$reason" >"$WORKDIR/error"
+    [[ -s $DR_ERRFILE ]] || printf '%s\n' "$reason" >"$DR_ERRFILE"
     exit 1
   fi
-  if [[ -s $WORKDIR/error ]]; then reason+=" ($(<"$WORKDIR/error"))"; fi
-  report_failure "$reason" 1
+  if [[ -s $DR_ERRFILE ]]; then reason+=" ($(<"$DR_ERRFILE"))"; fi
+  dr::fail::report "$DR_STEP" "$reason" 1
 }
 
-report_failure() {
-  local reason=$1 rc=${2:-1}
+# dr::fail::report STEP REASON RC : print, record step-failed (not in a dry
+# run, status or preflight), stop any parallel job, exit RC.
+dr::fail::report() {
+  local step=$1 reason=$2 rc=${3:-1}
   trap - ERR
-  printf 'dr: step "%s" failed: %s\n' "$CURRENT_STEP" "$reason" >&2
-  if ! dry && ((!NO_TIMELINE)) && [[ -n ${TIMELINE:-} ]]; then
-    reason=${reason//$'\t'/ }
-    reason=${reason//$'\n'/ }
-    printf '%s\tstep-failed\t%s: %s\n' "$(now_iso_ms)" "$CURRENT_STEP" "$reason" >>"$TIMELINE"
+  printf 'dr: step "%s" failed: %s\n' "$step" "$reason" >&2
+  if ! dr::dry && ((!DR_NO_TIMELINE)) && [[ -n ${DR_TIMELINE:-} ]]; then
+    dr::timeline::write step-failed "$step: $reason"
   fi
+  dr::par::stop_all
   exit "$rc"
 }
 
-on_err() {
+# dr::fail::on_err RC COMMAND : the ERR trap (a command failed under set -e).
+dr::fail::on_err() {
   local rc=$1 cmd=$2 reason
   if ((BASH_SUBSHELL > 0)); then
-    [[ -s $WORKDIR/error ]] || printf 'command failed (exit %s): %s\n' "$rc" "$cmd" >"$WORKDIR/error"
+    [[ -s $DR_ERRFILE ]] || printf 'command failed (exit %s): %s\n' "$rc" "$cmd" >"$DR_ERRFILE"
     exit "$rc"
   fi
-  if [[ -s $WORKDIR/error ]]; then
-    reason=$(<"$WORKDIR/error")
-  else
-    reason="command failed (exit $rc): $cmd"
-  fi
-  report_failure "$reason" "$rc"
+  if [[ -s $DR_ERRFILE ]]; then reason=$(<"$DR_ERRFILE"); else reason="command failed (exit $rc): $cmd"; fi
+  dr::fail::report "$DR_STEP" "$reason" "$rc"
+}
+
+# dr::fail::on_signal SIGNAL : Ctrl-C or TERM: stop the jobs, record, exit.
+dr::fail::on_signal() {
+  dr::fail::report "$DR_STEP" "interrupted by SIG$1; re-run the same command to resume" 130
 }
 
 # ------------------------------------------------------- running commands --
-# _exec ARGS... : run, capture stderr, fail with the command and its error.
-_exec() {
-  local rc=0 errf="$WORKDIR/stderr"
+# dr::exec::_errtext FILE : prints the non-blank lines of FILE, last 3, on one line.
+dr::exec::_errtext() {
+  local line out=() i
+  while IFS= read -r line; do [[ -n ${line//[[:space:]]/} ]] && out+=("$line"); done <"$1"
+  i=$((${#out[@]} > 3 ? ${#out[@]} - 3 : 0))
+  printf '%s' "${out[*]:i}"
+}
+
+# dr::exec::_call ARGS... : run ARGS; stderr is shown and kept; a non-zero
+# exit fails the step with the command, its status and its error text.
+dr::exec::_call() {
+  local rc=0 errf="$DR_WORKDIR/stderr.$BASHPID"
   "$@" 2>"$errf" || rc=$?
   if [[ -s $errf ]]; then cat "$errf" >&2; fi
   if ((rc != 0)); then
-    fail "$(quote_cmd "$@") exited $rc: $(tail -n 3 "$errf" | tr '\n\t' '  ')"
+    dr::fail "$(dr::quote "$@") exited $rc: $(dr::exec::_errtext "$errf")"
   fi
 }
 
-# run ARGS... : a command that changes something (cloud, stack config, state).
-# Dry-run prints it and runs nothing.
-run() {
-  if dry; then
-    plan "DRY-RUN: $(quote_cmd "$@")"
+# dr::exec::run ARGS... : a command that changes something (cloud, stack
+# config, state). Its stdout passes through. Dry run: printed, not run.
+dr::exec::run() {
+  if dr::dry; then
+    dr::plan "DRY-RUN: $(dr::quote "$@")"
     return 0
   fi
-  say "+ $(quote_cmd "$@")" >&2
-  _exec "$@"
+  dr::log::info "+ $(dr::quote "$@")"
+  dr::exec::_call "$@"
 }
 
-# q ARGS... : a read-only query whose stdout is the answer. Dry-run prints it,
-# runs nothing and answers "" (every step then plans its full action).
-q() {
-  if dry; then
-    plan "DRY-RUN (read): $(quote_cmd "$@")"
+# dr::exec::query ARGS... : a read; its stdout is the answer. Dry run:
+# printed, not run, answers "" (each step then plans its full action).
+dr::exec::query() {
+  if dr::dry; then
+    dr::plan "DRY-RUN (read): $(dr::quote "$@")"
     return 0
   fi
-  _exec "$@"
+  dr::exec::_call "$@"
 }
 
-# q_try ARGS... : like q but returns the command's status instead of failing
-# (for probes whose failure is an answer, e.g. an unset config key).
-q_try() {
-  if dry; then
-    plan "DRY-RUN (read): $(quote_cmd "$@")"
-    return 1
+# dr::exec::try OUT ERR ARGS... : a read whose failure is an answer (a
+# missing image, an unreachable region). Sets the caller's variables OUT
+# (stdout) and ERR (error text); returns the command's exit status. Dry
+# run: printed, OUT and ERR empty, status 0.
+dr::exec::try() {
+  local -n _dr_out=$1 _dr_err=$2
+  shift 2
+  local rc=0 errf="$DR_WORKDIR/stderr.$BASHPID"
+  _dr_out="" _dr_err=""
+  if dr::dry; then
+    dr::plan "DRY-RUN (read): $(dr::quote "$@")"
+    return 0
   fi
-  "$@" 2>/dev/null
+  _dr_out=$("$@" 2>"$errf") || rc=$?
+  _dr_err=$(dr::exec::_errtext "$errf")
+  return "$rc"
+}
+
+# dr::exec::capture OUT RC FUNCTION ARGS... : run FUNCTION in a subshell
+# that stops at its first failure, as everywhere else, and set the caller's
+# OUT to its stdout and RC to its exit status (its reason is in DR_ERRFILE);
+# always returns 0. For checks that must all run (preflight) and reads that
+# may fail (status). Never call it (or anything) as `if f` or `f || ...`
+# when f must stop at a failure: bash then ignores errexit in f and in
+# every subshell it starts, even one that sets -e again.
+dr::exec::capture() {
+  local -n _dr_cap=$1 _dr_rc=$2
+  shift 2
+  : >"$DR_ERRFILE"
+  trap - ERR
+  set +e
+  _dr_cap=$(
+    set -e
+    trap 'dr::fail::on_err $? "$BASH_COMMAND"' ERR
+    "$@"
+  )
+  _dr_rc=$?
+  set -e
+  trap 'dr::fail::on_err $? "$BASH_COMMAND"' ERR
 }
 
 # ------------------------------------------------------------ confirmation --
-# confirm_once MESSAGE : ask before the first destructive action of a run.
-confirm_once() {
-  ((CONFIRMED)) && return 0
-  if ((ASSUME_YES)); then CONFIRMED=1; return 0; fi
-  if dry; then
-    plan "DRY-RUN: would ask for confirmation: $1"
-    CONFIRMED=1
+# dr::confirm MESSAGE : ask once per run, before the first destructive action.
+dr::confirm() {
+  ((DR_CONFIRMED)) && return 0
+  if ((DR_ASSUME_YES)); then DR_CONFIRMED=1; return 0; fi
+  if dr::dry; then
+    dr::plan "DRY-RUN: would ask for confirmation: $1"
+    DR_CONFIRMED=1
     return 0
   fi
-  if [[ ! -t 0 ]]; then
-    fail "confirmation required ($1) but stdin is not a terminal; re-run with --yes to confirm"
-  fi
+  [[ -t 0 ]] || dr::fail "confirmation required ($1) but stdin is not a terminal; re-run with --yes to confirm"
   local answer=""
   printf '\n%s\nType "yes" to continue: ' "$1" >&2
   read -r answer || true
-  [[ $answer == yes ]] || fail "not confirmed by the operator (answered \"$answer\")"
-  CONFIRMED=1
+  [[ $answer == yes ]] || dr::fail "not confirmed by the operator (answered \"$answer\")"
+  DR_CONFIRMED=1
 }
 
-# ------------------------------------------------------------ stack outputs --
-declare -A STACK_JSON=()
+# ------------------------------------------------------------- time, numbers --
+# dr::time::now : prints the Unix time in seconds.
+dr::time::now() { printf '%(%s)T\n' -1; }
 
-# load_outputs STACK : one `pulumi stack output --json -s STACK` per stack.
-# Read-only; it runs in dry-run too (printed), so that the plan names real ids.
-load_outputs() {
-  local stack=$1 json
-  [[ -n ${STACK_JSON[$stack]:-} ]] && return 0
-  if dry; then
-    plan "DRY-RUN (read, executed): $(quote_cmd pulumi stack output --json -s "$stack")"
-  else
-    say "reading outputs: $(quote_cmd pulumi stack output --json -s "$stack")" >&2
-  fi
-  json=$(_exec pulumi stack output --json -s "$stack") || return
-  jq -e 'type == "object"' >/dev/null 2>&1 <<<"$json" \
-    || fail "pulumi stack output --json -s $stack did not return a JSON object"
-  STACK_JSON[$stack]=$json
-}
+# dr::time::deadline SECONDS : prints now + SECONDS.
+dr::time::deadline() { printf '%s\n' "$(($(printf '%(%s)T' -1) + $1))"; }
 
-# read_both_outputs : the read-outputs step every command starts with.
-read_both_outputs() {
-  step read-outputs
-  load_outputs "$PRIMARY_STACK"
-  load_outputs "$STANDBY_STACK"
-}
+# dr::time::before DEADLINE : exit status 0 while now < DEADLINE.
+dr::time::before() { (($(printf '%(%s)T' -1) < $1)); }
 
-# out STACK PATH : one output (PATH may be nested: nodeGroup.asgName).
-out() {
-  local stack=$1 path=$2 v
-  [[ -n ${STACK_JSON[$stack]:-} ]] || load_outputs "$stack"
-  v=$(jq -r --arg p "$path" '
-      getpath($p | split(".")) as $v
-      | if $v == null or $v == "" then "__DR_MISSING_OUTPUT__" elif ($v | type) == "object" or ($v | type) == "array" then ($v | tojson) else ($v | tostring) end' \
-      <<<"${STACK_JSON[$stack]}")
-  if [[ $v == __DR_MISSING_OUTPUT__ ]]; then
-    fail "stack '$stack' has no output '$path' (read with: pulumi stack output --json -s $stack); run 'pulumi up -s $stack' or check the stack name"
-  fi
-  printf '%s\n' "$v"
-}
+# dr::time::pause : sleep one poll interval.
+dr::time::pause() { if ((DR_POLL_INTERVAL > 0)); then sleep "$DR_POLL_INTERVAL"; fi; }
 
-# require_outputs STACK PATH... : fail early, before any change, naming the
-# first missing output.
-require_outputs() {
-  local stack=$1 p
-  shift
-  for p in "$@"; do out "$stack" "$p" >/dev/null; done
-}
-
-# ------------------------------------------------------------------- time --
-iso_minus() { date -u -d "-$1 seconds" +%Y-%m-%dT%H:%M:%SZ; }
-iso_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-epoch() { date -u +%s; }
-
-# num_le A B : A <= B for decimal numbers
-num_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !((a + 0) <= (b + 0)) }'; }
-num_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !((a + 0) < (b + 0)) }'; }
-is_num() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
-
-pause() {
-  if ((DR_POLL_INTERVAL > 0)); then sleep "$DR_POLL_INTERVAL"; fi
-}
+# dr::num::le A B : exit status 0 when decimal A <= B.
+dr::num::le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !((a + 0) <= (b + 0)) }'; }
+# dr::num::lt A B : exit status 0 when decimal A < B.
+dr::num::lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !((a + 0) < (b + 0)) }'; }
+# dr::num::is NUMBER : exit status 0 for a non-negative decimal.
+dr::num::is() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
