@@ -18,7 +18,7 @@ load test_helper
 
 REAL_AWS=/usr/bin/aws
 REAL_KUBECTL=${REAL_KUBECTL:-/usr/bin/kubectl}
-REAL_PULUMI=${REAL_PULUMI:-/work/plan/bin/pulumi}
+REAL_PULUMI=${REAL_PULUMI:-$TEST_DIR/../../.lab/bin/pulumi}
 
 setup_file() {
   local base="$BATS_FILE_TMPDIR/calls"
