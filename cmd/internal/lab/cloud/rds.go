@@ -46,11 +46,12 @@ type dbInstance struct {
 	source   *dbInstance
 	replicas []*dbInstance
 	// replay is the latest sample of the replica's replication.
-	replay    pg.ReplayState
-	replayAt  time.Time
-	replayErr error
-	promoting bool
-	deleted   bool
+	replay     pg.ReplayState
+	replayAt   time.Time
+	replayErr  error
+	promoting  bool
+	internalAt time.Time // RDS's own last write on a writer
+	deleted    bool
 }
 
 func (d *dbInstance) id() string  { return *d.shape.DBInstanceIdentifier }
@@ -1135,14 +1136,32 @@ func (c *Cloud) sampleReplicas(ctx context.Context, r *region) {
 		db *dbInstance
 		cl *pg.Cluster
 	}
-	var targets []target
+	var targets, writers []target
+	now := time.Now()
 	c.mu.Lock()
 	for _, db := range r.rds.instances {
-		if db.source != nil && db.data != nil && db.status() == statusAvailable {
+		switch {
+		case db.data == nil || db.status() != statusAvailable:
+		case db.source != nil:
 			targets = append(targets, target{db, db.data})
+		case now.Sub(db.internalAt) >= c.scaled(c.timings.RDSInternalWrite):
+			db.internalAt = now
+			writers = append(writers, target{db, db.data})
 		}
 	}
 	c.mu.Unlock()
+	// RDS's own periodic write on each writer: with no user writes, the
+	// replicas' ReplicaLag grows until it and falls back.
+	for _, w := range writers {
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := w.cl.Exec(qctx, `CREATE SCHEMA IF NOT EXISTS rdsadmin_lab;
+			CREATE TABLE IF NOT EXISTS rdsadmin_lab.heartbeat(id int PRIMARY KEY, at timestamptz NOT NULL);
+			INSERT INTO rdsadmin_lab.heartbeat VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = excluded.at`)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			c.logf("rds %s: internal write on %s: %v", r.name, w.db.id(), err)
+		}
+	}
 	for _, t := range targets {
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		st, err := t.cl.Replay(qctx)

@@ -25,6 +25,10 @@ type Timings struct {
 	// RDSMetricPeriod is how often RDS publishes an instance's metrics
 	// (ReplicaLag) to CloudWatch.
 	RDSMetricPeriod time.Duration `timing:"RDS metrics to CloudWatch (ReplicaLag)"`
+	// RDSInternalWrite is how often RDS itself commits a transaction on an
+	// instance with no user writes, which bounds an idle writer's
+	// ReplicaLag sawtooth.
+	RDSInternalWrite time.Duration `timing:"RDS internal write on an idle instance"`
 	// NodeBoot is an EKS managed node's time from the Auto Scaling group's
 	// launch to kubelet Ready.
 	NodeBoot time.Duration `timing:"EKS node: launch to Ready"`
@@ -63,6 +67,8 @@ var timingSources = map[string]string{
 	"MultiAZConversion": "AWS: the conversion takes a snapshot and restores it into the standby's volumes, with no downtime " +
 		"(https://repost.aws/knowledge-center/rds-convert-single-az-multi-az); its length grows with the data. 20 min is an assumption for the shipped 100 GiB, not a published figure.",
 	"RDSMetricPeriod": "AWS: \"Amazon RDS automatically sends metrics to CloudWatch every minute\" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html).",
+	"RDSInternalWrite": "Issue 11, from AWS's RDS for PostgreSQL read-replica documentation: an idle writer shows \"up to five minutes\" of ReplicaLag; " +
+		"the bound comes from RDS's own periodic writes on the instance, taken as one every 5 min.",
 	"NodeBoot": "Published measurement: \"an additional 45-90 seconds when new node provisioning is required\" " +
 		"(https://devfloor9.github.io/engineering-playbook/en/docs/infrastructure-optimization/karpenter-autoscaling); the upper end is taken.",
 	"NodeTerminate": "Assumption: the kubelet stops posting status once the instance terminates; the node controller marks it NotReady and removes it " +
@@ -89,6 +95,7 @@ func DefaultTimings() Timings {
 		PromoteRebooting:  1 * time.Minute,
 		MultiAZConversion: 20 * time.Minute,
 		RDSMetricPeriod:   1 * time.Minute,
+		RDSInternalWrite:  5 * time.Minute,
 		NodeBoot:          90 * time.Second,
 		NodeTerminate:     40 * time.Second,
 		NodegroupUpdate:   20 * time.Second,
