@@ -84,6 +84,9 @@ type Cloud struct {
 	ops     map[opKey]*Operation
 	onReady ReadyReplicas
 
+	epMu      sync.Mutex
+	endpoints map[string]*dbEndpoint // stable database endpoints, by region/id
+
 	bg       context.Context
 	stopBG   context.CancelFunc
 	wg       sync.WaitGroup
@@ -125,8 +128,10 @@ func New(opts Options) (*Cloud, error) {
 		regions: map[string]*region{},
 		down:    map[string]bool{},
 		ops:     map[opKey]*Operation{},
-		bg:      bg,
-		stopBG:  stop,
+
+		endpoints: map[string]*dbEndpoint{},
+		bg:        bg,
+		stopBG:    stop,
 	}
 	for _, name := range opts.Regions {
 		if _, dup := c.regions[name]; dup {

@@ -155,7 +155,7 @@ func (c *Cloud) registerKube() {
 	register(c, "kubernetes", "Scale", false, c.kubeScale)
 	register(c, "kubernetes", "Annotate", false, c.kubeAnnotate)
 	register(c, "kubernetes", "ProxyGet", false, c.kubeProxyGet)
-	register(c, "kubernetes", "ClusterForEndpoint", true, c.kubeClusterForEndpoint)
+	register(c, "kubernetes", "ClusterForEndpoint", false, c.kubeClusterForEndpoint)
 	c.background(c.reconcileKube)
 }
 
@@ -538,18 +538,12 @@ func servicePortNamed(svc map[string]any, port string) bool {
 	return false
 }
 
-func (c *Cloud) kubeClusterForEndpoint(_ context.Context, _ string, in *ClusterEndpointInput) (*ClusterEndpointOutput, error) {
-	region, name, ok := c.ClusterForEndpoint(*in.Endpoint)
-	if !ok {
-		return nil, &Error{Code: "NotFound", Status: http.StatusNotFound, Message: fmt.Sprintf("no cluster has the endpoint %s", *in.Endpoint)}
+func (c *Cloud) kubeClusterForEndpoint(_ context.Context, region string, in *ClusterEndpointInput) (*ClusterEndpointOutput, error) {
+	r, name, ok := c.ClusterForEndpoint(*in.Endpoint)
+	if !ok || r != region {
+		return nil, &Error{Code: "NotFound", Status: http.StatusNotFound, Message: fmt.Sprintf("no cluster has the endpoint %s in %s", *in.Endpoint, region)}
 	}
-	c.mu.Lock()
-	down := c.down[region]
-	c.mu.Unlock()
-	if down {
-		return nil, ErrUnreachable
-	}
-	return &ClusterEndpointOutput{Region: region, ClusterName: name}, nil
+	return &ClusterEndpointOutput{Region: r, ClusterName: name}, nil
 }
 
 // ReadyReplicas is the hook the lab uses to keep its stand-in endpoints'
@@ -688,4 +682,20 @@ func (c *Cloud) reconcileDeploymentsLocked(cl *eksCluster, now time.Time) map[ob
 		out[k] = n
 	}
 	return out
+}
+
+// DeploymentReady is the number of Ready pods of a Deployment in a
+// region's clusters, for the lab's stand-ins.
+func (c *Cloud) DeploymentReady(region, namespace, name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.regions[region]
+	if !ok {
+		return 0
+	}
+	n := 0
+	for _, cl := range r.eks.clusters {
+		n += cl.kube.ready[objectKey{"apps/v1", "Deployment", namespace, name}]
+	}
+	return n
 }

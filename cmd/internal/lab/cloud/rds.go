@@ -1189,21 +1189,20 @@ func (c *Cloud) publishReplicaLag(r *region) {
 	}
 }
 
-// DatabaseDSN returns a libpq URL for the instance's database on the lab's
-// PostgreSQL, for the lab's own clients (the app stand-ins, the DR agents,
-// the game-day tool). ok is false while the instance has no data plane.
-func (c *Cloud) DatabaseDSN(region, id, database string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.regions[region]
-	if !ok {
-		return "", false
+// DatabaseDSN returns a libpq URL for a database of an instance, for the
+// lab's own clients (the app stand-ins, the DR agents, the game-day tool):
+// it goes through the identifier's stable endpoint, so it keeps working
+// across a promotion's reboot and a replacement under the same identifier,
+// as an RDS endpoint does. It errs for an unknown region.
+func (c *Cloud) DatabaseDSN(region, id, database string) (string, error) {
+	if _, ok := c.regions[region]; !ok {
+		return "", fmt.Errorf("cloud: no region %s", region)
 	}
-	db, ok := r.rds.instances[strings.ToLower(id)]
-	if !ok || db.data == nil {
-		return "", false
+	addr, err := c.endpointFor(region, id)
+	if err != nil {
+		return "", err
 	}
-	return db.data.DSN(database), true
+	return fmt.Sprintf("postgres://postgres@%s/%s?sslmode=disable&connect_timeout=2", addr, database), nil
 }
 
 // Database returns the PostgreSQL cluster behind an instance, for the lab's
