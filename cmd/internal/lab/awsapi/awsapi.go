@@ -289,14 +289,7 @@ func (q *request) serveJSON() {
 	q.writeJSON(http.StatusOK, out)
 }
 
-func decodeJSON(body []byte, in any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	return dec.Decode(in)
-}
+func decodeJSON(body []byte, in any) error { return cloud.DecodeJSON(body, in) }
 
 func (q *request) writeJSON(status int, v any) {
 	b, err := json.Marshal(v)

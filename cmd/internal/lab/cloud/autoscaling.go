@@ -71,7 +71,6 @@ type AutoScalingFilter struct {
 // DescribeAutoScalingGroupsInput is the API's AutoScalingGroupNamesType.
 type DescribeAutoScalingGroupsInput struct {
 	AutoScalingGroupNames []string            `json:"AutoScalingGroupNames,omitempty"`
-	IncludeInstances      *bool               `json:"IncludeInstances,omitempty"`
 	NextToken             *string             `json:"NextToken,omitempty"`
 	MaxRecords            *int                `json:"MaxRecords,omitempty"`
 	Filters               []AutoScalingFilter `json:"Filters,omitempty"`

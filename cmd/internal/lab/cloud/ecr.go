@@ -218,19 +218,35 @@ type PutImageScanningConfigurationInput struct {
 	ImageScanningConfiguration *ImageScanningConfiguration `json:"imageScanningConfiguration,omitempty" aws:"req"`
 }
 
-// ECRSettingOutput is what the Put*Configuration calls return.
-type ECRSettingOutput struct {
+// PutImageTagMutabilityOutput is the API's response of that name.
+type PutImageTagMutabilityOutput struct {
+	RegistryId         *string `json:"registryId,omitempty"`
+	RepositoryName     *string `json:"repositoryName,omitempty"`
+	ImageTagMutability *string `json:"imageTagMutability,omitempty"`
+}
+
+// PutImageScanningConfigurationOutput is the API's response of that name.
+type PutImageScanningConfigurationOutput struct {
 	RegistryId                 *string                     `json:"registryId,omitempty"`
 	RepositoryName             *string                     `json:"repositoryName,omitempty"`
-	ImageTagMutability         *string                     `json:"imageTagMutability,omitempty"`
 	ImageScanningConfiguration *ImageScanningConfiguration `json:"imageScanningConfiguration,omitempty"`
 }
 
-// ECRResourceInput names a repository by ARN (tags).
+// ECRResourceInput names a repository by ARN (ListTagsForResource).
 type ECRResourceInput struct {
+	ResourceArn *string `json:"resourceArn,omitempty" aws:"req"`
+}
+
+// ECRTagInput is TagResourceRequest.
+type ECRTagInput struct {
+	ResourceArn *string `json:"resourceArn,omitempty" aws:"req"`
+	Tags        []Tag   `json:"tags,omitempty" aws:"req"`
+}
+
+// ECRUntagInput is UntagResourceRequest.
+type ECRUntagInput struct {
 	ResourceArn *string  `json:"resourceArn,omitempty" aws:"req"`
-	Tags        []Tag    `json:"tags,omitempty"`
-	TagKeys     []string `json:"tagKeys,omitempty"`
+	TagKeys     []string `json:"tagKeys,omitempty" aws:"req"`
 }
 
 // ECRTagsOutput is ListTagsForResourceResponse.
@@ -727,7 +743,7 @@ func (c *Cloud) ecrDeleteTemplate(_ context.Context, region string, in *Template
 	return &TemplateOutput{RegistryId: ptr(c.opts.Account), RepositoryCreationTemplate: t}, nil
 }
 
-func (c *Cloud) ecrPutTagMutability(_ context.Context, region string, in *PutImageTagMutabilityInput) (*ECRSettingOutput, error) {
+func (c *Cloud) ecrPutTagMutability(_ context.Context, region string, in *PutImageTagMutabilityInput) (*PutImageTagMutabilityOutput, error) {
 	if err := checkMutability(*in.ImageTagMutability); err != nil {
 		return nil, err
 	}
@@ -738,10 +754,10 @@ func (c *Cloud) ecrPutTagMutability(_ context.Context, region string, in *PutIma
 		return nil, err
 	}
 	r.shape.ImageTagMutability = in.ImageTagMutability
-	return &ECRSettingOutput{RegistryId: ptr(c.opts.Account), RepositoryName: in.RepositoryName, ImageTagMutability: in.ImageTagMutability}, nil
+	return &PutImageTagMutabilityOutput{RegistryId: ptr(c.opts.Account), RepositoryName: in.RepositoryName, ImageTagMutability: in.ImageTagMutability}, nil
 }
 
-func (c *Cloud) ecrPutScanning(_ context.Context, region string, in *PutImageScanningConfigurationInput) (*ECRSettingOutput, error) {
+func (c *Cloud) ecrPutScanning(_ context.Context, region string, in *PutImageScanningConfigurationInput) (*PutImageScanningConfigurationOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, err := c.repoLocked(region, *in.RepositoryName)
@@ -749,7 +765,7 @@ func (c *Cloud) ecrPutScanning(_ context.Context, region string, in *PutImageSca
 		return nil, err
 	}
 	r.shape.ImageScanningConfiguration = in.ImageScanningConfiguration
-	return &ECRSettingOutput{RegistryId: ptr(c.opts.Account), RepositoryName: in.RepositoryName, ImageScanningConfiguration: in.ImageScanningConfiguration}, nil
+	return &PutImageScanningConfigurationOutput{RegistryId: ptr(c.opts.Account), RepositoryName: in.RepositoryName, ImageScanningConfiguration: in.ImageScanningConfiguration}, nil
 }
 
 func (c *Cloud) repoByArnLocked(region, arn string) (*repository, *Error) {
@@ -771,7 +787,7 @@ func (c *Cloud) ecrListTags(_ context.Context, region string, in *ECRResourceInp
 	return &ECRTagsOutput{Tags: nonNil(slices.Clone(r.tags))}, nil
 }
 
-func (c *Cloud) ecrTagResource(_ context.Context, region string, in *ECRResourceInput) (*Empty, error) {
+func (c *Cloud) ecrTagResource(_ context.Context, region string, in *ECRTagInput) (*Empty, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, err := c.repoByArnLocked(region, *in.ResourceArn)
@@ -782,7 +798,7 @@ func (c *Cloud) ecrTagResource(_ context.Context, region string, in *ECRResource
 	return &Empty{}, nil
 }
 
-func (c *Cloud) ecrUntagResource(_ context.Context, region string, in *ECRResourceInput) (*Empty, error) {
+func (c *Cloud) ecrUntagResource(_ context.Context, region string, in *ECRUntagInput) (*Empty, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, err := c.repoByArnLocked(region, *in.ResourceArn)

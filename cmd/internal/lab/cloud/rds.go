@@ -487,7 +487,7 @@ func (c *Cloud) rdsCreateReadReplica(ctx context.Context, region string, in *Cre
 		monitoring: in.MonitoringInterval, monitoringRole: in.MonitoringRoleArn, iamAuth: in.EnableIAMDatabaseAuthentication,
 		pi: in.EnablePerformanceInsights, piKey: in.PerformanceInsightsKMSKeyId, piRetention: in.PerformanceInsightsRetentionPeriod,
 		logs: in.EnableCloudwatchLogsExports, protect: in.DeletionProtection, iops: in.Iops, throughput: in.StorageThroughput,
-		ca: in.CACertificateIdentifier, network: in.NetworkType,
+		network: in.NetworkType,
 	})
 	s.InstanceCreateTime = At(time.Now())
 	db.setStatus(statusCreating)

@@ -186,7 +186,6 @@ type CreateDBInstanceReadReplicaInput struct {
 	DeletionProtection                 *bool    `json:"DeletionProtection,omitempty"`
 	MaxAllocatedStorage                *int     `json:"MaxAllocatedStorage,omitempty"`
 	AllocatedStorage                   *int     `json:"AllocatedStorage,omitempty"`
-	CACertificateIdentifier            *string  `json:"CACertificateIdentifier,omitempty"`
 	NetworkType                        *string  `json:"NetworkType,omitempty"`
 	// SourceRegion is the SDKs' client-side parameter for presigning; it
 	// never reaches RDS on the wire, and the RPC refuses it the same way.

@@ -183,7 +183,6 @@ type ListHostedZonesInput struct {
 	Marker          *string `json:"Marker,omitempty" query:"marker"`
 	MaxItems        *string `json:"MaxItems,omitempty" query:"maxitems"`
 	DelegationSetId *string `json:"DelegationSetId,omitempty" query:"delegationsetid"`
-	HostedZoneType  *string `json:"HostedZoneType,omitempty" query:"hostedzonetype"`
 }
 
 // ListHostedZonesOutput is the API's ListHostedZonesResponse.

@@ -40,14 +40,46 @@ type CreateSecretInput struct {
 	ForceOverwriteReplicaSecret *bool               `json:"ForceOverwriteReplicaSecret,omitempty"`
 }
 
-// SecretOutput is what the writing operations return.
-type SecretOutput struct {
+// CreateSecretOutput is the API's CreateSecretResponse.
+type CreateSecretOutput struct {
 	ARN               *string                 `json:"ARN,omitempty"`
 	Name              *string                 `json:"Name,omitempty"`
 	VersionId         *string                 `json:"VersionId,omitempty"`
-	VersionStages     []string                `json:"VersionStages,omitempty"`
 	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitempty"`
-	DeletionDate      *Timestamp              `json:"DeletionDate,omitempty"`
+}
+
+// PutSecretValueOutput is the API's PutSecretValueResponse.
+type PutSecretValueOutput struct {
+	ARN           *string  `json:"ARN,omitempty"`
+	Name          *string  `json:"Name,omitempty"`
+	VersionId     *string  `json:"VersionId,omitempty"`
+	VersionStages []string `json:"VersionStages,omitempty"`
+}
+
+// UpdateSecretOutput is the API's UpdateSecretResponse.
+type UpdateSecretOutput struct {
+	ARN       *string `json:"ARN,omitempty"`
+	Name      *string `json:"Name,omitempty"`
+	VersionId *string `json:"VersionId,omitempty"`
+}
+
+// DeleteSecretOutput is the API's DeleteSecretResponse.
+type DeleteSecretOutput struct {
+	ARN          *string    `json:"ARN,omitempty"`
+	Name         *string    `json:"Name,omitempty"`
+	DeletionDate *Timestamp `json:"DeletionDate,omitempty"`
+}
+
+// ReplicationOutput is ReplicateSecretToRegions' and
+// RemoveRegionsFromReplication's response.
+type ReplicationOutput struct {
+	ARN               *string                 `json:"ARN,omitempty"`
+	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitempty"`
+}
+
+// StopReplicationOutput is StopReplicationToReplica's response.
+type StopReplicationOutput struct {
+	ARN *string `json:"ARN,omitempty"`
 }
 
 // SecretIDInput names a secret by name or ARN.
@@ -234,7 +266,7 @@ func markedForDeletion(s *secret) *Error {
 	return nil
 }
 
-func (c *Cloud) smCreateSecret(_ context.Context, region string, in *CreateSecretInput) (*SecretOutput, error) {
+func (c *Cloud) smCreateSecret(_ context.Context, region string, in *CreateSecretInput) (*CreateSecretOutput, error) {
 	if in.SecretString != nil && in.SecretBinary != nil {
 		return nil, errorf("InvalidParameterException", "You can't specify both a binary secret value and a string secret value in the same secret.")
 	}
@@ -262,7 +294,7 @@ func (c *Cloud) smCreateSecret(_ context.Context, region string, in *CreateSecre
 	s := &secret{region: region, name: name, arn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, c.opts.Account, name, suffix),
 		description: in.Description, kmsKey: in.KmsKeyId, tags: slices.Clone(in.Tags), created: now, changed: now,
 		primary: region, replicas: map[string]*replicaStatus{}}
-	out := &SecretOutput{ARN: ptr(s.arn), Name: ptr(name)}
+	out := &CreateSecretOutput{ARN: ptr(s.arn), Name: ptr(name)}
 	if in.SecretString != nil || in.SecretBinary != nil {
 		v := secretVersion{id: orToken(in.ClientRequestToken), str: in.SecretString, bin: in.SecretBinary, created: now}
 		s.versions = append(s.versions, v)
@@ -370,7 +402,7 @@ func (c *Cloud) smDescribeSecret(_ context.Context, region string, in *SecretIDI
 	return out, nil
 }
 
-func (c *Cloud) smPutSecretValue(_ context.Context, region string, in *PutSecretValueInput) (*SecretOutput, error) {
+func (c *Cloud) smPutSecretValue(_ context.Context, region string, in *PutSecretValueInput) (*PutSecretValueOutput, error) {
 	if (in.SecretString == nil) == (in.SecretBinary == nil) {
 		return nil, errorf("InvalidParameterException", "You must provide either SecretString or SecretBinary.")
 	}
@@ -387,7 +419,7 @@ func (c *Cloud) smPutSecretValue(_ context.Context, region string, in *PutSecret
 		return nil, err
 	}
 	v := c.addVersionLocked(s, in.ClientRequestToken, in.SecretString, in.SecretBinary)
-	return &SecretOutput{ARN: ptr(s.arn), Name: ptr(s.name), VersionId: ptr(v.id), VersionStages: []string{"AWSCURRENT"}}, nil
+	return &PutSecretValueOutput{ARN: ptr(s.arn), Name: ptr(s.name), VersionId: ptr(v.id), VersionStages: []string{"AWSCURRENT"}}, nil
 }
 
 // addVersionLocked adds a version and carries it to the replicas.
@@ -408,7 +440,7 @@ func (c *Cloud) addVersionLocked(s *secret, token, str *string, bin []byte) secr
 	return v
 }
 
-func (c *Cloud) smUpdateSecret(_ context.Context, region string, in *UpdateSecretInput) (*SecretOutput, error) {
+func (c *Cloud) smUpdateSecret(_ context.Context, region string, in *UpdateSecretInput) (*UpdateSecretOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.findSecretLocked(region, *in.SecretId)
@@ -427,7 +459,7 @@ func (c *Cloud) smUpdateSecret(_ context.Context, region string, in *UpdateSecre
 	if in.KmsKeyId != nil {
 		s.kmsKey = in.KmsKeyId
 	}
-	out := &SecretOutput{ARN: ptr(s.arn), Name: ptr(s.name)}
+	out := &UpdateSecretOutput{ARN: ptr(s.arn), Name: ptr(s.name)}
 	if in.SecretString != nil || in.SecretBinary != nil {
 		v := c.addVersionLocked(s, in.ClientRequestToken, in.SecretString, in.SecretBinary)
 		out.VersionId = ptr(v.id)
@@ -460,7 +492,7 @@ func (c *Cloud) smGetSecretValue(_ context.Context, region string, in *GetSecret
 		VersionStages: []string{"AWSCURRENT"}, CreatedDate: At(v.created)}, nil
 }
 
-func (c *Cloud) smDeleteSecret(_ context.Context, region string, in *DeleteSecretInput) (*SecretOutput, error) {
+func (c *Cloud) smDeleteSecret(_ context.Context, region string, in *DeleteSecretInput) (*DeleteSecretOutput, error) {
 	// RecoveryWindowInDays 7-30, default 30, and not with
 	// ForceDeleteWithoutRecovery
 	// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html).
@@ -498,16 +530,16 @@ func (c *Cloud) smDeleteSecret(_ context.Context, region string, in *DeleteSecre
 	now := time.Now()
 	if deref(in.ForceDeleteWithoutRecovery) {
 		delete(c.regions[region].secrets.secrets, s.name)
-		return &SecretOutput{ARN: ptr(s.arn), Name: ptr(s.name), DeletionDate: At(now)}, nil
+		return &DeleteSecretOutput{ARN: ptr(s.arn), Name: ptr(s.name), DeletionDate: At(now)}, nil
 	}
 	s.deleted = now
-	return &SecretOutput{ARN: ptr(s.arn), Name: ptr(s.name), DeletionDate: At(now.Add(time.Duration(window) * 24 * time.Hour))}, nil
+	return &DeleteSecretOutput{ARN: ptr(s.arn), Name: ptr(s.name), DeletionDate: At(now.Add(time.Duration(window) * 24 * time.Hour))}, nil
 }
 
 // smStopReplication promotes a replica to a standalone secret; it is called
 // in the replica's region
 // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_StopReplicationToReplica.html).
-func (c *Cloud) smStopReplication(_ context.Context, region string, in *SecretIDInput) (*SecretOutput, error) {
+func (c *Cloud) smStopReplication(_ context.Context, region string, in *SecretIDInput) (*StopReplicationOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.findSecretLocked(region, *in.SecretId)
@@ -524,10 +556,10 @@ func (c *Cloud) smStopReplication(_ context.Context, region string, in *SecretID
 	}
 	s.primary = region
 	s.replicas = map[string]*replicaStatus{}
-	return &SecretOutput{ARN: ptr(s.arn)}, nil
+	return &StopReplicationOutput{ARN: ptr(s.arn)}, nil
 }
 
-func (c *Cloud) smReplicateToRegions(_ context.Context, region string, in *ReplicateSecretToRegionsInput) (*SecretOutput, error) {
+func (c *Cloud) smReplicateToRegions(_ context.Context, region string, in *ReplicateSecretToRegionsInput) (*ReplicationOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.findSecretLocked(region, *in.SecretId)
@@ -548,10 +580,10 @@ func (c *Cloud) smReplicateToRegions(_ context.Context, region string, in *Repli
 	for _, r := range in.AddReplicaRegions {
 		c.startReplicaLocked(s, *r.Region, r.KmsKeyId, deref(in.ForceOverwriteReplicaSecret))
 	}
-	return &SecretOutput{ARN: ptr(s.arn), ReplicationStatus: s.replicationStatus()}, nil
+	return &ReplicationOutput{ARN: ptr(s.arn), ReplicationStatus: s.replicationStatus()}, nil
 }
 
-func (c *Cloud) smRemoveRegions(_ context.Context, region string, in *RemoveRegionsFromReplicationInput) (*SecretOutput, error) {
+func (c *Cloud) smRemoveRegions(_ context.Context, region string, in *RemoveRegionsFromReplicationInput) (*ReplicationOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.findSecretLocked(region, *in.SecretId)
@@ -575,7 +607,7 @@ func (c *Cloud) smRemoveRegions(_ context.Context, region string, in *RemoveRegi
 			}
 		}
 	}
-	return &SecretOutput{ARN: ptr(s.arn), ReplicationStatus: s.replicationStatus()}, nil
+	return &ReplicationOutput{ARN: ptr(s.arn), ReplicationStatus: s.replicationStatus()}, nil
 }
 
 func (c *Cloud) smTagResource(_ context.Context, region string, in *SecretTagInput) (*Empty, error) {

@@ -10,13 +10,13 @@ import (
 func TestSecretReplication(t *testing.T) {
 	c := newTestCloud(t, Timings{})
 	// No replication: no ReplicationStatus at all (the CLI prints None).
-	call[SecretOutput](t, c, west, "secretsmanager", "CreateSecret", &CreateSecretInput{Name: s("solo"), SecretString: s("{}")})
+	call[CreateSecretOutput](t, c, west, "secretsmanager", "CreateSecret", &CreateSecretInput{Name: s("solo"), SecretString: s("{}")})
 	d := call[DescribeSecretOutput](t, c, west, "secretsmanager", "DescribeSecret", &SecretIDInput{SecretId: s("solo")})
 	if d.ReplicationStatus != nil {
 		t.Fatalf("unreplicated secret has ReplicationStatus %v", d.ReplicationStatus)
 	}
 
-	out := call[SecretOutput](t, c, west, "secretsmanager", "CreateSecret", &CreateSecretInput{Name: s("taskflow/db"), SecretString: s(`{"password":"a"}`),
+	out := call[CreateSecretOutput](t, c, west, "secretsmanager", "CreateSecret", &CreateSecretInput{Name: s("taskflow/db"), SecretString: s(`{"password":"a"}`),
 		AddReplicaRegions: []ReplicaRegionType{{Region: s(central), KmsKeyId: s("arn:aws:kms:eu-central-1:000000000000:key/c")}}})
 	if *out.ReplicationStatus[0].Status != "InProgress" {
 		t.Fatalf("new replica %s", *out.ReplicationStatus[0].Status)
@@ -32,7 +32,7 @@ func TestSecretReplication(t *testing.T) {
 	}
 	// Replicas are read-only; the primary's new value reaches them.
 	refused(t, c, central, "secretsmanager", "PutSecretValue", &PutSecretValueInput{SecretId: s("taskflow/db"), SecretString: s("{}")}, "InvalidRequestException")
-	call[SecretOutput](t, c, west, "secretsmanager", "PutSecretValue", &PutSecretValueInput{SecretId: s("taskflow/db"), SecretString: s(`{"password":"b"}`)})
+	call[PutSecretValueOutput](t, c, west, "secretsmanager", "PutSecretValue", &PutSecretValueInput{SecretId: s("taskflow/db"), SecretString: s(`{"password":"b"}`)})
 	v := call[GetSecretValueOutput](t, c, central, "secretsmanager", "GetSecretValue", &GetSecretValueInput{SecretId: s("taskflow/db")})
 	if *v.SecretString != `{"password":"b"}` {
 		t.Fatalf("replica value %s", *v.SecretString)
@@ -41,13 +41,13 @@ func TestSecretReplication(t *testing.T) {
 	refused(t, c, west, "secretsmanager", "DeleteSecret", &DeleteSecretInput{SecretId: s("taskflow/db")}, "InvalidParameterException")
 	// StopReplicationToReplica promotes the replica, in its own region.
 	refused(t, c, west, "secretsmanager", "StopReplicationToReplica", &SecretIDInput{SecretId: s("taskflow/db")}, "InvalidRequestException")
-	call[SecretOutput](t, c, central, "secretsmanager", "StopReplicationToReplica", &SecretIDInput{SecretId: s("taskflow/db")})
-	call[SecretOutput](t, c, central, "secretsmanager", "PutSecretValue", &PutSecretValueInput{SecretId: s("taskflow/db"), SecretString: s("{}")})
+	call[StopReplicationOutput](t, c, central, "secretsmanager", "StopReplicationToReplica", &SecretIDInput{SecretId: s("taskflow/db")})
+	call[PutSecretValueOutput](t, c, central, "secretsmanager", "PutSecretValue", &PutSecretValueInput{SecretId: s("taskflow/db"), SecretString: s("{}")})
 	d = call[DescribeSecretOutput](t, c, west, "secretsmanager", "DescribeSecret", &SecretIDInput{SecretId: s("taskflow/db")})
 	if d.ReplicationStatus != nil {
 		t.Fatalf("the primary still lists %v", d.ReplicationStatus)
 	}
-	call[SecretOutput](t, c, west, "secretsmanager", "DeleteSecret", &DeleteSecretInput{SecretId: s("taskflow/db"), RecoveryWindowInDays: i(7)})
+	call[DeleteSecretOutput](t, c, west, "secretsmanager", "DeleteSecret", &DeleteSecretInput{SecretId: s("taskflow/db"), RecoveryWindowInDays: i(7)})
 	refused(t, c, west, "secretsmanager", "GetSecretValue", &GetSecretValueInput{SecretId: s("taskflow/db")}, "InvalidRequestException")
 	refused(t, c, west, "secretsmanager", "CreateSecret", &CreateSecretInput{Name: s("taskflow/db")}, "InvalidRequestException")
 	refused(t, c, west, "secretsmanager", "DescribeSecret", &SecretIDInput{SecretId: s("nope")}, "ResourceNotFoundException")

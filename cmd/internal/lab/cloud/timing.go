@@ -62,8 +62,8 @@ var timingSources = map[string]string{
 	"PromoteModifying": "AWS: promotion \"can take several minutes or longer to complete, depending on the size of the read replica\" " +
 		"(https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html). Modifying + rebooting = 5 min, " +
 		"the program's own objectives.promotionEstimate default (config/defaults.go), so the lab times the runbook against the estimate the RTO budget uses.",
-	"PromoteRebooting": "Same source; the instance reboots at the end of a promotion (RDS events \"DB instance restarted\"). One of the five minutes: " +
-		"a reboot's crash recovery on an instance of the shipped size takes about a minute (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RebootInstance.html: \"depends on the crash recovery process\").",
+	"PromoteRebooting": "AWS: \"When you promote a read replica, RDS reboots the DB instance before making it available\" (same page). " +
+		"The split of the five minutes, one of them rebooting, is an assumption.",
 	"MultiAZConversion": "AWS: the conversion takes a snapshot and restores it into the standby's volumes, with no downtime " +
 		"(https://repost.aws/knowledge-center/rds-convert-single-az-multi-az); its length grows with the data. 20 min is an assumption for the shipped 100 GiB, not a published figure.",
 	"RDSMetricPeriod": "AWS: \"Amazon RDS automatically sends metrics to CloudWatch every minute\" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html).",
@@ -79,8 +79,8 @@ var timingSources = map[string]string{
 	"NodegroupDelete": "Assumption: DELETING drains and terminates the nodes (NodeTerminate) plus the Auto Scaling group's deletion.",
 	"ClusterCreate":   "Published by the EKS team: \"EKS cluster control plane provisioning time currently averages 15 minutes\" (https://github.com/aws/containers-roadmap/issues/1227).",
 	"ClusterDelete":   "Assumption: deleting a control plane takes a fraction of creating one.",
-	"PodStart": "The program's own objectives.appRecoveryEstimate is 3 min for the whole app; a single pod's start on a Ready node (image already cached on a " +
-		"node that pulled it) is taken as 30 s, the default readiness gate of a Deployment's first probes (assumption).",
+	"PodStart": "Assumption: image already on the node, the app's start and its first readiness probe. The RTO budget's own " +
+		"objectives.appRecoveryEstimate (3 min, config/defaults.go) stays the budget's term; the lab measures against it.",
 	"ChangePropagation": "AWS: \"changes generally propagate to all Route 53 name servers within 60 seconds\" " +
 		"(https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).",
 	"SecretReplication": "Assumption, no published figure found: a replica's status reads InProgress briefly before InSync.",

@@ -141,7 +141,7 @@ func SeedDR(ctx context.Context, c *rpc.Client) (*Topology, error) {
 			}}}, nil)
 		},
 		func() error {
-			var out cloud.SecretOutput
+			var out cloud.CreateSecretOutput
 			err := c.Call(ctx, Primary, "secretsmanager", "CreateSecret", &cloud.CreateSecretInput{Name: s(top.SecretName), SecretString: s(`{"username":"taskflow_admin"}`),
 				AddReplicaRegions: []cloud.ReplicaRegionType{{Region: s(Standby)}}}, &out)
 			top.SecretArn = deref(out.ARN)

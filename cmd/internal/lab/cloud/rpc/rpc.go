@@ -89,13 +89,9 @@ func serve(c *cloud.Cloud, w http.ResponseWriter, r *http.Request) {
 		writeError(w, &cloud.Error{Code: "SerializationException", Message: err.Error()})
 		return
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(in); err != nil {
-			writeError(w, &cloud.Error{Code: "SerializationException", Message: fmt.Sprintf("%s.%s input: %v", service, name, err)})
-			return
-		}
+	if err := cloud.DecodeJSON(body, in); err != nil {
+		writeError(w, &cloud.Error{Code: "SerializationException", Message: fmt.Sprintf("%s.%s input: %v", service, name, err)})
+		return
 	}
 	out, err := c.Call(r.Context(), op, region, "rpc", in)
 	var ae *cloud.Error
