@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,8 +104,6 @@ func requireCLI(t *testing.T) {
 	}
 }
 
-var seedOnce sync.Mutex
-
 // seeded starts a lab and seeds the DR topology.
 func seeded(t *testing.T, timings cloud.Timings) (*cloudtest.Lab, *cloudtest.Topology, cli) {
 	t.Helper()
@@ -174,6 +171,12 @@ func TestRunbookCallsThroughTheRealCLI(t *testing.T) {
 				}
 			}
 			aws.fails("ResourceNotFoundException", "DescribeCluster", "eks", "describe-cluster", "--region", sr, "--name", "nope")
+		// The lab's kubectl reads the kubeconfig the real CLI wrote.
+		var out, errb bytes.Buffer
+		k := &shim.Kubectl{Client: rpc.New(lab.RPC), Stdout: &out, Stderr: &errb, Poll: 50 * time.Millisecond}
+		if code := k.Run(context.Background(), []string{"--kubeconfig", kc, "get", "nodes", "--no-headers"}); code != 0 || strings.Count(out.String(), "\n") < 2 {
+			t.Fatalf("kubectl get nodes with the CLI's kubeconfig: exit %d, %q %q", code, out.String(), errb.String())
+		}
 		})
 
 		t.Run("fence", func(t *testing.T) {
@@ -244,84 +247,98 @@ func TestRunbookCallsThroughTheRealCLI(t *testing.T) {
 	t.Run("outage", func(t *testing.T) { outageCalls(t, aws.in(t), lab) })
 }
 
-// preflightCalls are the preflight's reads (CONTRACTS §6, preflight).
+// preflightCalls are the preflight's reads (CONTRACTS §6, preflight), in
+// parallel groups.
 func preflightCalls(t *testing.T, aws cli, top *cloudtest.Topology) {
 	pr, sr := cloudtest.Primary, cloudtest.Standby
-	for _, region := range []string{pr, sr} {
-		got := aws.ok("ecr", "describe-images", "--region", region, "--repository-name", top.Repository, "--image-ids", "imageTag="+top.ImageTag,
-			"--query", "imageDetails[0].imageDigest", "--output", "text")
-		if got != top.ImageDigest {
-			t.Fatalf("%s: digest %q, want %s", region, got, top.ImageDigest)
+	group := func(name string, f func(aws cli)) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(aws.in(t))
+		})
+	}
+	group("images", func(aws cli) {
+		for _, region := range []string{pr, sr} {
+			got := aws.ok("ecr", "describe-images", "--region", region, "--repository-name", top.Repository, "--image-ids", "imageTag="+top.ImageTag,
+				"--query", "imageDetails[0].imageDigest", "--output", "text")
+			if got != top.ImageDigest {
+				aws.t.Fatalf("%s: digest %q, want %s", region, got, top.ImageDigest)
+			}
 		}
-	}
-	// A missing tag is an error, never "None" (issue 9 item 11).
-	msg := aws.fails("ImageNotFoundException", "DescribeImages", "ecr", "describe-images", "--region", sr, "--repository-name", top.Repository,
-		"--image-ids", "imageTag=missing", "--query", "imageDetails[0].imageDigest", "--output", "text")
-	if msg != "The image with imageId {imageDigest:'null', imageTag:'missing'} does not exist within the repository with name 'taskflow' in the registry with id '000000000000'" {
-		t.Fatalf("message %q", msg)
-	}
-	aws.fails("RepositoryNotFoundException", "DescribeImages", "ecr", "describe-images", "--region", sr, "--repository-name", "nope", "--image-ids", "imageTag=x")
-
-	status := aws.ok("secretsmanager", "describe-secret", "--region", pr, "--secret-id", top.SecretName,
-		"--query", "ReplicationStatus[?Region=='"+sr+"'].Status | [0]", "--output", "text")
-	if status != "InSync" {
-		t.Fatalf("secret replica %q", status)
-	}
-	// A secret with no replication reads None, not empty (issue 9 item 11).
-	if got := aws.ok("secretsmanager", "describe-secret", "--region", sr, "--secret-id", top.SecretName, "--query", "ReplicationStatus", "--output", "text"); got != "None" {
-		t.Fatalf("replica's ReplicationStatus %q, want None", got)
-	}
-	aws.fails("ResourceNotFoundException", "DescribeSecret", "secretsmanager", "describe-secret", "--region", pr, "--secret-id", "nope")
-
-	got := aws.ok("eks", "describe-nodegroup", "--region", sr, "--cluster-name", top.Clusters[sr], "--nodegroup-name", top.Nodegroup,
-		"--query", "nodegroup.status", "--output", "text")
-	if got != "ACTIVE" {
-		t.Fatalf("standby node group %s", got)
-	}
-
-	obs := aws.ok("route53", "get-health-check-status", "--region", "us-east-1", "--health-check-id", top.EndpointCheck,
-		"--query", "HealthCheckObservations[].StatusReport.Status", "--output", "json")
-	var reports []string
-	if err := json.Unmarshal([]byte(obs), &reports); err != nil {
-		t.Fatalf("observations %s: %v", obs, err)
-	}
-	for _, r := range reports {
-		// The seeded load balancers do not resolve in this test: the
-		// checkers report the failure as Route 53 words it.
-		if !strings.HasPrefix(r, "Failure: DNS resolution failed") && !strings.HasPrefix(r, "Success") {
-			t.Fatalf("report %q", r)
+		// A missing tag is an error, never "None" (issue 9 item 11).
+		msg := aws.fails("ImageNotFoundException", "DescribeImages", "ecr", "describe-images", "--region", sr, "--repository-name", top.Repository,
+			"--image-ids", "imageTag=missing", "--query", "imageDetails[0].imageDigest", "--output", "text")
+		if msg != "The image with imageId {imageDigest:'null', imageTag:'missing'} does not exist within the repository with name 'taskflow' in the registry with id '000000000000'" {
+			aws.t.Fatalf("message %q", msg)
 		}
-	}
-	gate := aws.ok("route53", "get-health-check", "--region", "us-east-1", "--health-check-id", top.GateCheck,
-		"--query", "HealthCheck.HealthCheckConfig.[Type,HealthThreshold,join(',', ChildHealthChecks)]", "--output", "text")
-	if gate != "CALCULATED\t2\t"+top.EndpointCheck+","+top.FenceCheck {
-		t.Fatalf("gate %q", gate)
-	}
-	aws.fails("NoSuchHealthCheck", "GetHealthCheck", "route53", "get-health-check", "--region", "us-east-1", "--health-check-id", "00000000-0000-0000-0000-000000000000")
-	if got := aws.ok("cloudwatch", "describe-alarms", "--region", sr, "--alarm-names", top.FenceAlarm,
-		"--query", "MetricAlarms[0].[StateValue,TreatMissingData,Period]", "--output", "text"); !strings.HasSuffix(got, "\tignore\t60") {
-		t.Fatalf("fence alarm %q", got)
-	}
-	// An unknown Auto Scaling group is an empty list: the query prints None.
-	if got := aws.ok("autoscaling", "describe-auto-scaling-groups", "--region", sr, "--auto-scaling-group-names", "nope",
-		"--query", "AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]", "--output", "text"); got != "None" {
-		t.Fatalf("unknown group %q", got)
-	}
-	if got := aws.ok("autoscaling", "describe-auto-scaling-groups", "--region", sr,
-		"--query", "AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize,length(Instances)]", "--output", "text"); got != "2\t2\t6\t2" {
-		t.Fatalf("standby group %q", got)
-	}
-	// RDS's ReplicaLag, over CloudWatch's query protocol.
-	end := time.Now().UTC()
-	lag := aws.ok("cloudwatch", "get-metric-statistics", "--region", sr, "--namespace", "AWS/RDS", "--metric-name", "ReplicaLag",
-		"--dimensions", "Name=DBInstanceIdentifier,Value="+top.ReplicaID, "--start-time", end.Add(-10*time.Minute).Format(time.RFC3339),
-		"--end-time", end.Format(time.RFC3339), "--period", "60", "--statistics", "Maximum", "--query", "length(Datapoints)", "--output", "text")
-	if lag == "0" {
-		t.Fatal("no ReplicaLag datapoint")
-	}
-	if got := aws.ok("sts", "get-caller-identity", "--region", sr, "--query", "Account", "--output", "text"); got != cloud.DefaultAccount {
-		t.Fatalf("account %q", got)
-	}
+		aws.fails("RepositoryNotFoundException", "DescribeImages", "ecr", "describe-images", "--region", sr, "--repository-name", "nope", "--image-ids", "imageTag=x")
+	})
+	group("secret", func(aws cli) {
+		status := aws.ok("secretsmanager", "describe-secret", "--region", pr, "--secret-id", top.SecretName,
+			"--query", "ReplicationStatus[?Region=='"+sr+"'].Status | [0]", "--output", "text")
+		if status != "InSync" {
+			aws.t.Fatalf("secret replica %q", status)
+		}
+		// A secret with no replication reads None, not empty (issue 9 item 11).
+		if got := aws.ok("secretsmanager", "describe-secret", "--region", sr, "--secret-id", top.SecretName, "--query", "ReplicationStatus", "--output", "text"); got != "None" {
+			aws.t.Fatalf("replica's ReplicationStatus %q, want None", got)
+		}
+		aws.fails("ResourceNotFoundException", "DescribeSecret", "secretsmanager", "describe-secret", "--region", pr, "--secret-id", "nope")
+	})
+	group("route53", func(aws cli) {
+		obs := aws.ok("route53", "get-health-check-status", "--region", "us-east-1", "--health-check-id", top.EndpointCheck,
+			"--query", "HealthCheckObservations[].StatusReport.Status", "--output", "json")
+		var reports []string
+		if err := json.Unmarshal([]byte(obs), &reports); err != nil {
+			aws.t.Fatalf("observations %s: %v", obs, err)
+		}
+		for _, r := range reports {
+			// The seeded load balancers do not resolve in this test: the
+			// checkers report the failure as Route 53 words it.
+			if !strings.HasPrefix(r, "Failure: DNS resolution failed") && !strings.HasPrefix(r, "Success") {
+				aws.t.Fatalf("report %q", r)
+			}
+		}
+		gate := aws.ok("route53", "get-health-check", "--region", "us-east-1", "--health-check-id", top.GateCheck,
+			"--query", "HealthCheck.HealthCheckConfig.[Type,HealthThreshold,join(',', ChildHealthChecks)]", "--output", "text")
+		if gate != "CALCULATED\t2\t"+top.EndpointCheck+","+top.FenceCheck {
+			aws.t.Fatalf("gate %q", gate)
+		}
+		aws.fails("NoSuchHealthCheck", "GetHealthCheck", "route53", "get-health-check", "--region", "us-east-1", "--health-check-id", "00000000-0000-0000-0000-000000000000")
+	})
+	group("nodes", func(aws cli) {
+		got := aws.ok("eks", "describe-nodegroup", "--region", sr, "--cluster-name", top.Clusters[sr], "--nodegroup-name", top.Nodegroup,
+			"--query", "nodegroup.status", "--output", "text")
+		if got != "ACTIVE" {
+			aws.t.Fatalf("standby node group %s", got)
+		}
+		// An unknown Auto Scaling group is an empty list: the query prints None.
+		if got := aws.ok("autoscaling", "describe-auto-scaling-groups", "--region", sr, "--auto-scaling-group-names", "nope",
+			"--query", "AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize]", "--output", "text"); got != "None" {
+			aws.t.Fatalf("unknown group %q", got)
+		}
+		if got := aws.ok("autoscaling", "describe-auto-scaling-groups", "--region", sr,
+			"--query", "AutoScalingGroups[0].[MinSize,DesiredCapacity,MaxSize,length(Instances)]", "--output", "text"); got != "2\t2\t6\t2" {
+			aws.t.Fatalf("standby group %q", got)
+		}
+	})
+	group("cloudwatch", func(aws cli) {
+		if got := aws.ok("cloudwatch", "describe-alarms", "--region", sr, "--alarm-names", top.FenceAlarm,
+			"--query", "MetricAlarms[0].[StateValue,TreatMissingData,Period]", "--output", "text"); !strings.HasSuffix(got, "\tignore\t60") {
+			aws.t.Fatalf("fence alarm %q", got)
+		}
+		// RDS's ReplicaLag, over CloudWatch's query protocol.
+		end := time.Now().UTC()
+		lag := aws.ok("cloudwatch", "get-metric-statistics", "--region", sr, "--namespace", "AWS/RDS", "--metric-name", "ReplicaLag",
+			"--dimensions", "Name=DBInstanceIdentifier,Value="+top.ReplicaID, "--start-time", end.Add(-10*time.Minute).Format(time.RFC3339),
+			"--end-time", end.Format(time.RFC3339), "--period", "60", "--statistics", "Maximum", "--query", "length(Datapoints)", "--output", "text")
+		if lag == "0" {
+			aws.t.Fatal("no ReplicaLag datapoint")
+		}
+		if got := aws.ok("sts", "get-caller-identity", "--region", sr, "--query", "Account", "--output", "text"); got != cloud.DefaultAccount {
+			aws.t.Fatalf("account %q", got)
+		}
+	})
 }
 
 // failbackCalls are the failback's snapshot and the manual fence.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // dbStatus reads an instance's status, "" once it is gone.
@@ -110,6 +112,14 @@ func TestRDSLifecycle(t *testing.T) {
 		}
 	})
 
+	endpointDSN, err := c.DatabaseDSN(central, "taskflow-db", "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := execVia(ctx, endpointDSN, "SELECT 1"); err != nil {
+		t.Fatalf("the replica's endpoint: %v", err)
+	}
+
 	// Promotion: modifying, then rebooting, then available as a writer with
 	// one day of backups when none is asked for.
 	start := time.Now()
@@ -128,8 +138,10 @@ func TestRDSLifecycle(t *testing.T) {
 	if promoted.ReadReplicaSourceDBInstanceIdentifier != nil || deref(promoted.BackupRetentionPeriod) != 1 {
 		t.Fatalf("promoted: source %v, retention %d; want none and 1 day", promoted.ReadReplicaSourceDBInstanceIdentifier, deref(promoted.BackupRetentionPeriod))
 	}
-	if err := c.Database(central, "taskflow-db").Exec(ctx, "INSERT INTO t VALUES (2)"); err != nil {
-		t.Fatalf("the promoted database refuses writes: %v", err)
+	// The endpoint is the identifier's: the address a client had before
+	// the promotion reaches the promoted writer.
+	if err := execVia(ctx, endpointDSN, "INSERT INTO t VALUES (2)"); err != nil {
+		t.Fatalf("the promoted database refuses writes through its endpoint: %v", err)
 	}
 	_, wd := dbStatus(t, c, west, "taskflow-db")
 	if len(wd.ReadReplicaDBInstanceIdentifiers) != 0 {
@@ -164,6 +176,10 @@ func TestRDSLifecycle(t *testing.T) {
 			_, err := try[DescribeDBInstancesOutput](c, west, "rds", "DescribeDBInstances", &DescribeDBInstancesInput{DBInstanceIdentifier: s("taskflow-db")})
 			return err != nil
 		})
+		dsn, _ := c.DatabaseDSN(west, "taskflow-db", "postgres")
+		if err := execVia(context.Background(), dsn, "SELECT 1"); err == nil {
+			t.Fatal("a deleted instance's endpoint still answers")
+		}
 		snaps := call[DescribeDBSnapshotsOutput](t, c, west, "rds", "DescribeDBSnapshots", &DescribeDBSnapshotsInput{DBInstanceIdentifier: s("taskflow-db")})
 		if len(snaps.DBSnapshots) != 2 {
 			t.Fatalf("%d snapshots of the deleted writer, want its manual one and its final one", len(snaps.DBSnapshots))
@@ -274,4 +290,17 @@ func TestIdentifierAndParameterRules(t *testing.T) {
 	}
 	refused(t, c, west, "rds", "PromoteReadReplica", &PromoteReadReplicaInput{DBInstanceIdentifier: s("db"), PreferredBackupWindow: s("3-4")}, "InvalidParameterValue")
 	refused(t, c, west, "rds", "PromoteReadReplica", &PromoteReadReplicaInput{DBInstanceIdentifier: s("nope")}, "DBInstanceNotFound")
+}
+
+// execVia runs a statement through a DSN.
+func execVia(ctx context.Context, dsn, sql string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
 }

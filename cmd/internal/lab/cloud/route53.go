@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -1266,16 +1265,4 @@ func (c *Cloud) ChangeStatus(id string) string {
 		return *ci.Status
 	}
 	return ""
-}
-
-// atoiOr parses a string member or returns def.
-func atoiOr(s *string, def int) int {
-	if s == nil {
-		return def
-	}
-	n, err := strconv.Atoi(*s)
-	if err != nil {
-		return def
-	}
-	return n
 }

@@ -7,6 +7,17 @@
 //   - kubectl, getent, curl: answered from the lab (the cluster state of
 //     the lab cloud, its DNS server, its stand-in endpoints), as strict as
 //     the real tools for the calls the runbook makes.
+//
+// Why kubectl, getent and curl stay lab-answered: the lab has no
+// Kubernetes API server (no kubelet, no etcd, no pods), only the cluster
+// state the cloud models, so the real kubectl would have nothing to talk
+// to; the shim reads the kubeconfig the real `aws eks update-kubeconfig`
+// wrote and answers the runbook's calls with kubectl 1.32's output,
+// messages and exit statuses. getent and curl must resolve through the
+// lab's DNS server (Route 53's answers) rather than the machine's
+// resolver, and reach stand-ins that speak plain HTTP on a loopback port
+// where AWS has TLS on 443; the real tools cannot be told either without
+// root. The AWS CLI needs no such stand-in: --endpoint-url is enough.
 package shim
 
 import (
