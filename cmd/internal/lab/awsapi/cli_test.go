@@ -171,12 +171,12 @@ func TestRunbookCallsThroughTheRealCLI(t *testing.T) {
 				}
 			}
 			aws.fails("ResourceNotFoundException", "DescribeCluster", "eks", "describe-cluster", "--region", sr, "--name", "nope")
-		// The lab's kubectl reads the kubeconfig the real CLI wrote.
-		var out, errb bytes.Buffer
-		k := &shim.Kubectl{Client: rpc.New(lab.RPC), Stdout: &out, Stderr: &errb, Poll: 50 * time.Millisecond}
-		if code := k.Run(context.Background(), []string{"--kubeconfig", kc, "get", "nodes", "--no-headers"}); code != 0 || strings.Count(out.String(), "\n") < 2 {
-			t.Fatalf("kubectl get nodes with the CLI's kubeconfig: exit %d, %q %q", code, out.String(), errb.String())
-		}
+			// The lab's kubectl reads the kubeconfig the real CLI wrote.
+			var out, errb bytes.Buffer
+			k := &shim.Kubectl{Client: rpc.New(lab.RPC), Stdout: &out, Stderr: &errb, Poll: 50 * time.Millisecond}
+			if code := k.Run(context.Background(), []string{"--kubeconfig", kc, "get", "nodes", "--no-headers"}); code != 0 || strings.Count(out.String(), "\n") < 2 {
+				t.Fatalf("kubectl get nodes with the CLI's kubeconfig: exit %d, %q %q", code, out.String(), errb.String())
+			}
 		})
 
 		t.Run("fence", func(t *testing.T) {
