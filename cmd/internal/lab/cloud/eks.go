@@ -24,8 +24,8 @@ const (
 )
 
 // defaultKubernetesVersion is the version a cluster gets when none is
-// named; the lab's choice of a version in EKS standard support on
-// 2026-11-27 (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html).
+// named: the lab's choice (the program always names one); EKS picks its
+// current default (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html).
 const defaultKubernetesVersion = "1.34"
 
 type eksState struct {
@@ -291,8 +291,9 @@ func (c *Cloud) eksCreateNodegroup(_ context.Context, region string, in *CreateN
 	if _, ok := cl.nodegroups[name]; ok {
 		return nil, conflict("ResourceInUseException", "NodeGroup already exists with name %s and cluster name %s", name, *in.ClusterName)
 	}
-	// Without a scaling config EKS uses min 1, max 2, desired 2
-	// (https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupScalingConfig.html defaults).
+	// Without a scaling config the lab takes min 1, max 2, desired 2, the
+	// EKS console's defaults (assumption: the API reference states none;
+	// the providers always send one).
 	scaling := NodegroupScalingConfig{MinSize: ptr(1), MaxSize: ptr(2), DesiredSize: ptr(2)}
 	if s := in.ScalingConfig; s != nil {
 		if s.MinSize != nil {
