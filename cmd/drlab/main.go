@@ -1,6 +1,8 @@
 // Command drlab rehearses the failover and failback locally (make lab), and
-// is also the lab's shims: invoked as aws, kubectl, getent, curl or pulumi
-// (through symlinks the rehearsal makes), it answers from the lab.
+// is also the lab's shims, through symlinks the rehearsal makes: as aws it
+// runs the real AWS CLI against the lab's endpoint (package shim); as
+// kubectl, getent or curl it answers from the lab cloud, its DNS and its
+// stand-in endpoints; as pulumi it is the old rehearsal's reconciler.
 package main
 
 import (
@@ -17,11 +19,20 @@ import (
 	"time"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/labenv"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/shim"
 )
 
 func main() {
-	if tool := filepath.Base(os.Args[0]); slices.Contains(lab.ShimTools, tool) {
+	switch tool := filepath.Base(os.Args[0]); {
+	case tool == "aws":
+		os.Exit(shim.RunAWS(os.Args[1:]))
+	case tool == "kubectl":
+		os.Exit(shim.RunKubectl(os.Args[1:]))
+	case tool == "getent" || tool == "curl":
+		os.Exit(shim.RunNet(tool, os.Args[1:]))
+	case slices.Contains(lab.ShimTools, tool):
 		os.Exit(lab.RunShim(tool, os.Args[1:]))
 	}
 	os.Exit(rehearse(os.Args[1:]))
@@ -126,7 +137,7 @@ func linkShims(self, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("shim dir: %w", err)
 	}
-	for _, tool := range lab.ShimTools {
+	for _, tool := range append(slices.Clone(labenv.ShimTools), lab.ShimTools...) {
 		if err := os.Symlink(self, filepath.Join(dir, tool)); err != nil {
 			return fmt.Errorf("shim %s: %w", tool, err)
 		}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/app"
-	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/relay"
 )
@@ -56,7 +55,7 @@ type Lab struct {
 
 	mu       sync.Mutex
 	regions  map[string]*region // by stack name
-	sim      *dnssim.Sim
+	sim      *legacySim
 	relay    *relay.Relay // the cross-region link of the replication, when simulated
 	snaps    []string     // snapshot files, by name order
 	stacks   *pulumiStacks
@@ -140,27 +139,16 @@ func (l *Lab) handleExec(w http.ResponseWriter, req *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-// exec runs one shimmed command against the lab.
+// exec runs one shimmed command against the lab: only `pulumi up` is
+// left here (pulumi.go's reconciler, which the lead replaces with the real
+// program through the real engine). aws, kubectl, getent and curl are
+// package shim's, on package labenv's stage.
 func (l *Lab) exec(ctx context.Context, in execRequest) execResponse {
 	l.opts.Logf("shim: %s %v", in.Tool, in.Args)
-	var (
-		stdout string
-		err    error
-	)
-	switch in.Tool {
-	case "aws":
-		stdout, err = l.aws(ctx, in.Args)
-	case "kubectl":
-		stdout, err = l.kubectl(ctx, in.Args)
-	case "getent":
-		stdout, err = l.getent(ctx, in.Args)
-	case "curl":
-		stdout, err = l.curl(ctx, in.Args)
-	case "pulumi":
-		stdout, err = l.pulumiUp(ctx, in.Args)
-	default:
-		err = fmt.Errorf("drlab: no shim for %s", in.Tool)
+	if in.Tool != "pulumi" {
+		return execResponse{Stderr: fmt.Sprintf("drlab: no shim for %s in the old rehearsal\n", in.Tool), Code: 127}
 	}
+	stdout, err := l.pulumiUp(ctx, in.Args)
 	if err != nil {
 		code := 254
 		var ce *codeError
@@ -195,4 +183,35 @@ func (l *Lab) Close() error {
 	}
 	l.shutdown = nil
 	return errors.Join(errs...)
+}
+
+// reachable fails like the AWS CLI does when a region's API is down: in the
+// old rehearsal, a region is down while its database is stopped.
+func (l *Lab) reachable(awsRegion string) error {
+	r, ok := l.byRegion(awsRegion)
+	if !ok {
+		return fmt.Errorf("drlab: no region %s in the lab", awsRegion)
+	}
+	if !r.db.Running() {
+		return &codeError{code: 255, msg: fmt.Sprintf("Could not connect to the endpoint URL: \"https://rds.%s.amazonaws.com/\" (the lab's %s is down)", awsRegion, awsRegion)}
+	}
+	return nil
+}
+
+// waitUntil polls cond every step until it holds or the timeout passes.
+func waitUntil(ctx context.Context, timeout, step time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(step):
+		}
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/gameday"
-	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 )
 
 // writeRecord writes runbooks/gameday/lab-rehearsal.md and its chart, and
@@ -108,7 +107,7 @@ func (r *rehearsal) chartInput(failover gameday.Results) (gameday.ChartInput, er
 		Budget:    &budget,
 	}
 	for _, ev := range l.sim.Events() {
-		if ev.Kind == dnssim.KindServingStandby && ev.At.After(r.cut) {
+		if ev.Kind == KindServingStandby && ev.At.After(r.cut) {
 			opts.Detected = ev.At
 			break
 		}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/app"
-	"github.com/taskflow/taskflow-dr/cmd/internal/lab/dnssim"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/relay"
 )
@@ -79,7 +78,7 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 	}
 
 	dnsCfg := opts.stacks["primary"]
-	l.sim, err = dnssim.Start(dnssim.Config{
+	l.sim, err = startLegacySim(legacySimConfig{
 		Host:             dnsCfg.AppHost,
 		PrimaryIP:        primaryIP,
 		StandbyIP:        standbyIP,

@@ -17,11 +17,10 @@ const (
 	EnvPulumi  = "DRLAB_PULUMI"  // the real Pulumi CLI
 )
 
-// ShimTools are the commands the lab answers itself. Everything else the
-// runbook runs is the real thing: bash, jq, date, and the real Pulumi CLI
-// for every pulumi subcommand but `up`, which needs AWS and is reconciled
-// by the lab instead.
-var ShimTools = []string{"aws", "kubectl", "getent", "curl", "pulumi"}
+// ShimTools are the commands the old rehearsal answers through its
+// controller: `pulumi up` only (pulumi.go). aws, kubectl, getent and curl
+// are labenv.ShimTools, answered by package shim.
+var ShimTools = []string{"pulumi"}
 
 // execRequest is one shimmed command line, sent to the controller.
 type execRequest struct {

@@ -24,14 +24,3 @@ func TestIsPulumiUp(t *testing.T) {
 		assert.Equal(t, tc.up, isPulumiUp(tc.args), "%v", tc.args)
 	}
 }
-
-func TestParseCLI(t *testing.T) {
-	c := parseCLI([]string{"rds", "describe-db-instances", "--region", "eu-central-1", "--db-instance-identifier", "db-1",
-		"--query", "DBInstances[0].DeletionProtection", "--output", "text", "--no-paginate", "--x=y"})
-	assert.Equal(t, []string{"rds", "describe-db-instances"}, c.words)
-	assert.Equal(t, "eu-central-1", c.flags["region"])
-	assert.Equal(t, "db-1", c.flags["db-instance-identifier"])
-	assert.Equal(t, "DBInstances[0].DeletionProtection", c.flags["query"])
-	assert.Equal(t, "true", c.flags["no-paginate"])
-	assert.Equal(t, "y", c.flags["x"])
-}

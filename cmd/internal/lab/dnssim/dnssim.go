@@ -1,106 +1,58 @@
-// Package dnssim plays Route 53 failover routing for the local DR lab: a
-// health checker polls the primary's health URL with Route 53's counting
-// rules, a CALCULATED "gate" check with a single child decides whether the
-// PRIMARY record may be served (threshold 2 fences it), and a small UDP DNS
-// server answers for the application host accordingly.
+// Package dnssim serves the lab's DNS over UDP: the answers come from a
+// Zone, which the lab cloud implements from its Route 53 state (the hosted
+// zones, failover records and health checks created by `pulumi up`), and
+// clients resolve through it with resolvers that model real clients (one
+// that honours the TTL, one that does not cache).
+//
+// The server answers as an authoritative server that also follows CNAMEs to
+// the load balancers' names (as a recursive resolver in front of Route 53
+// would): a query for the app host gets the failover CNAME and the target's
+// A record.
 package dnssim
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// Event kinds recorded by a Sim.
-const (
-	KindEndpointUnhealthy = "endpoint-unhealthy"
-	KindEndpointHealthy   = "endpoint-healthy"
-	KindGateThreshold     = "gate-threshold"
-	KindServingStandby    = "serving-standby"
-	KindServingPrimary    = "serving-primary"
-)
-
-// maxCheckTimeout caps a single health check the way Route 53 does: a
-// target that does not answer within two seconds has failed that check.
-const maxCheckTimeout = 2 * time.Second
-
-// Config describes the failover record pair and the primary's health check.
-type Config struct {
-	Host             string        // the app host, e.g. "app.taskflow.example.com"
-	PrimaryIP        netip.Addr    // answer while the PRIMARY is healthy, e.g. 127.0.0.11
-	StandbyIP        netip.Addr    // the SECONDARY (has no health check), e.g. 127.0.0.12
-	CheckURL         string        // the primary's health URL, e.g. "http://127.0.0.11:18080/healthz"
-	Interval         time.Duration // request interval (already scaled by the lab)
-	FailureThreshold int           // consecutive failures to become unhealthy (and successes to recover), 1-10
-	TTL              time.Duration // TTL in answers (already scaled; round to whole seconds, min 1)
+// Record is one resource record of an answer: an A record (A set) or a
+// CNAME (Target set).
+type Record struct {
+	Name   string // fully qualified, lower case, trailing dot
+	TTL    uint32 // seconds, at least 1
+	A      netip.Addr
+	Target string // CNAME target, fully qualified
 }
 
-func (c Config) validate() error {
-	switch {
-	case strings.TrimSuffix(c.Host, ".") == "":
-		return errors.New("host is empty")
-	case !c.PrimaryIP.Is4() || !c.StandbyIP.Is4():
-		// The records are A records, so both answers must be IPv4.
-		return fmt.Errorf("primary %v and standby %v must both be IPv4", c.PrimaryIP, c.StandbyIP)
-	case c.CheckURL == "":
-		return errors.New("check URL is empty")
-	case c.Interval <= 0:
-		return fmt.Errorf("interval %v must be positive", c.Interval)
-	case c.FailureThreshold < 1 || c.FailureThreshold > 10:
-		return fmt.Errorf("failure threshold %d outside Route 53's 1-10", c.FailureThreshold)
-	}
-	return nil
+// Answer is a zone's reply to a question.
+type Answer struct {
+	RCode   dnsmessage.RCode
+	Records []Record
 }
 
-// ttlSeconds rounds the configured TTL to whole seconds, at least one,
-// because DNS TTLs are integral seconds and a zero TTL would defeat the
-// point of modelling client caching.
-func (c Config) ttlSeconds() uint32 {
-	return uint32(max(1, c.TTL.Round(time.Second)/time.Second))
+// Zone answers questions. Name is fully qualified and lower case.
+type Zone interface {
+	Answer(name string, qtype dnsmessage.Type) Answer
 }
 
-// Event is one state change of the simulator.
-type Event struct {
-	At     time.Time
-	Kind   string
-	Detail string
-}
-
-// Sim is a running simulator. All methods are safe for concurrent use.
-type Sim struct {
-	cfg    Config
-	ttl    uint32
-	name   string // canonical lower-case host with trailing dot
-	conn   *net.UDPConn
-	client *http.Client
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+// Server is a running DNS server. Close stops it.
+type Server struct {
+	zone Zone
+	conn *net.UDPConn
+	wg   sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
-
-	mu            sync.Mutex
-	healthy       bool // endpoint health as Route 53 currently reports it
-	streak        int  // consecutive check results contradicting healthy
-	threshold     int
-	servedPrimary bool
-	events        []Event
 }
 
-// Start validates cfg, binds the UDP DNS socket on listen and starts the
-// DNS server and health checker goroutines.
-func Start(cfg Config, listen string) (*Sim, error) {
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("dnssim: invalid config: %w", err)
-	}
+// Serve binds listen (host:port, port 0 for any) and answers from zone.
+func Serve(zone Zone, listen string) (*Server, error) {
 	uaddr, err := net.ResolveUDPAddr("udp", listen)
 	if err != nil {
 		return nil, fmt.Errorf("dnssim: resolve listen address %q: %w", listen, err)
@@ -109,43 +61,19 @@ func Start(cfg Config, listen string) (*Sim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dnssim: listen on %q: %w", listen, err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Sim{
-		cfg:  cfg,
-		ttl:  cfg.ttlSeconds(),
-		name: canonicalName(cfg.Host),
-		conn: conn,
-		client: &http.Client{
-			Timeout: min(cfg.Interval, maxCheckTimeout),
-			// Route 53 opens a new connection per check, so a stale pooled
-			// connection must not hide (or cause) a failure; it also does
-			// not follow redirects: a 3xx is itself a success.
-			Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		},
-		cancel: cancel,
-		// Route 53 considers a new health check healthy until proven
-		// otherwise, and the gate starts at its normal threshold.
-		healthy:       true,
-		threshold:     1,
-		servedPrimary: true,
-	}
-	s.wg.Add(2)
-	go s.serveDNS()
-	go s.runChecker(ctx)
+	s := &Server{zone: zone, conn: conn}
+	s.wg.Add(1)
+	go s.serve()
 	return s, nil
 }
 
-// Addr returns the UDP address the DNS server is bound to.
-func (s *Sim) Addr() string { return s.conn.LocalAddr().String() }
+// Addr returns the UDP address the server is bound to.
+func (s *Server) Addr() string { return s.conn.LocalAddr().String() }
 
-// Close stops the checker and the DNS server and waits for both goroutines.
-// It is idempotent; later calls return the first call's result.
-func (s *Sim) Close() error {
+// Close stops the server and waits for it. Later calls return the first
+// call's result.
+func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		s.cancel()
 		if err := s.conn.Close(); err != nil {
 			s.closeErr = fmt.Errorf("dnssim: close DNS socket: %w", err)
 		}
@@ -154,150 +82,7 @@ func (s *Sim) Close() error {
 	return s.closeErr
 }
 
-// SetGateThreshold sets the CALCULATED gate's threshold: 1 serves the
-// primary while its endpoint is healthy, 2 fences it unconditionally.
-func (s *Sim) SetGateThreshold(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n == s.threshold {
-		return
-	}
-	s.record(KindGateThreshold, fmt.Sprintf("threshold %d -> %d", s.threshold, n))
-	s.threshold = n
-	s.updateServedLocked()
-}
-
-// GateThreshold returns the gate's current threshold.
-func (s *Sim) GateThreshold() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.threshold
-}
-
-// EndpointHealthy reports the primary endpoint check's current status.
-func (s *Sim) EndpointHealthy() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.healthy
-}
-
-// PrimaryServed reports whether the gate is healthy, i.e. whether A queries
-// get the primary.
-func (s *Sim) PrimaryServed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.servedPrimary
-}
-
-// Answer returns the address an A query for the host gets now.
-func (s *Sim) Answer() netip.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.answerLocked()
-}
-
-// Events returns a copy of the recorded events, oldest first.
-func (s *Sim) Events() []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Event(nil), s.events...)
-}
-
-func (s *Sim) answerLocked() netip.Addr {
-	if s.servedPrimary {
-		return s.cfg.PrimaryIP
-	}
-	return s.cfg.StandbyIP
-}
-
-// record appends an event; s.mu must be held so events stay in time order.
-func (s *Sim) record(kind, detail string) {
-	s.events = append(s.events, Event{At: time.Now(), Kind: kind, Detail: detail})
-}
-
-// updateServedLocked re-evaluates the gate after an input changed and
-// records a serving event only when the answer actually flips.
-func (s *Sim) updateServedLocked() {
-	children := 0
-	if s.healthy {
-		children = 1
-	}
-	primary := children >= s.threshold
-	if primary == s.servedPrimary {
-		return
-	}
-	s.servedPrimary = primary
-	kind := KindServingStandby
-	if primary {
-		kind = KindServingPrimary
-	}
-	s.record(kind, fmt.Sprintf("%s A %v (endpoint healthy=%t, threshold %d)",
-		s.cfg.Host, s.answerLocked(), s.healthy, s.threshold))
-}
-
-// runChecker polls CheckURL every Interval until ctx is cancelled.
-func (s *Sim) runChecker(ctx context.Context) {
-	defer s.wg.Done()
-	tick := time.NewTicker(s.cfg.Interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		err := s.check(ctx)
-		if ctx.Err() != nil {
-			// A check cut short by Close says nothing about the endpoint.
-			return
-		}
-		s.observe(err)
-	}
-}
-
-// check performs one health check; nil means success.
-func (s *Sim) check(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.CheckURL, nil)
-	if err != nil {
-		return fmt.Errorf("build health check request: %w", err)
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("health check %s: %w", s.cfg.CheckURL, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 399 {
-		return fmt.Errorf("health check %s: status %s", s.cfg.CheckURL, resp.Status)
-	}
-	return nil
-}
-
-// observe applies Route 53's counting: FailureThreshold consecutive results
-// contradicting the current status flip it; any agreeing result resets the
-// streak.
-func (s *Sim) observe(checkErr error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if (checkErr == nil) == s.healthy {
-		s.streak = 0
-		return
-	}
-	s.streak++
-	if s.streak < s.cfg.FailureThreshold {
-		return
-	}
-	s.streak = 0
-	s.healthy = !s.healthy
-	if s.healthy {
-		s.record(KindEndpointHealthy, fmt.Sprintf("%d consecutive successes", s.cfg.FailureThreshold))
-	} else {
-		s.record(KindEndpointUnhealthy, fmt.Sprintf("%d consecutive failures, last: %v", s.cfg.FailureThreshold, checkErr))
-	}
-	s.updateServedLocked()
-}
-
-// serveDNS answers queries until the socket is closed.
-func (s *Sim) serveDNS() {
+func (s *Server) serve() {
 	defer s.wg.Done()
 	buf := make([]byte, 65535)
 	for {
@@ -306,34 +91,35 @@ func (s *Sim) serveDNS() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Transient read errors (e.g. ICMP-induced) must not kill
-			// the server for the rest of the drill.
+			// Transient read errors (e.g. ICMP-induced) must not kill the
+			// server for the rest of the drill.
 			continue
 		}
 		resp, ok := s.respond(buf[:n])
 		if !ok {
 			continue
 		}
-		// A lost reply is just a DNS timeout for that client, which is
-		// what a real resolver would experience too.
+		// A lost reply is a DNS timeout for that client, which a real
+		// resolver would also experience.
 		_, _ = s.conn.WriteToUDPAddrPort(resp, peer)
 	}
 }
 
-// respond builds the reply to one query; ok is false when the packet is not
-// a query worth answering (unparseable header or itself a response).
-func (s *Sim) respond(pkt []byte) (resp []byte, ok bool) {
+// respond builds the reply to one query; ok is false for a packet not
+// worth answering (unparseable header, or itself a response).
+func (s *Server) respond(pkt []byte) ([]byte, bool) {
 	var p dnsmessage.Parser
 	h, err := p.Start(pkt)
 	if err != nil || h.Response {
 		return nil, false
 	}
 	out := dnsmessage.Header{
-		ID:               h.ID,
-		Response:         true,
-		OpCode:           h.OpCode,
-		Authoritative:    true,
-		RecursionDesired: h.RecursionDesired,
+		ID:                 h.ID,
+		Response:           true,
+		OpCode:             h.OpCode,
+		Authoritative:      true,
+		RecursionDesired:   h.RecursionDesired,
+		RecursionAvailable: true,
 	}
 	q, err := p.Question()
 	if err != nil || h.OpCode != 0 {
@@ -341,41 +127,44 @@ func (s *Sim) respond(pkt []byte) (resp []byte, ok bool) {
 		if h.OpCode != 0 {
 			out.RCode = dnsmessage.RCodeNotImplemented
 		}
-		return buildMessage(out, nil, nil, 0)
+		return build(out, nil, nil)
 	}
-
-	var answers []dnsmessage.AResource
-	switch {
-	case !strings.EqualFold(q.Name.String(), s.name) || q.Class != dnsmessage.ClassINET:
+	if q.Class != dnsmessage.ClassINET {
 		out.RCode = dnsmessage.RCodeNameError
-	case q.Type == dnsmessage.TypeA:
-		answers = append(answers, dnsmessage.AResource{A: s.Answer().As4()})
-	default:
-		// The name exists, so other types (AAAA included) get NOERROR with
-		// no data: NXDOMAIN would tell caches the A record is gone too.
+		return build(out, &q, nil)
 	}
-	return buildMessage(out, &q, answers, s.ttl)
+	ans := s.zone.Answer(CanonicalName(q.Name.String()), q.Type)
+	out.RCode = ans.RCode
+	return build(out, &q, ans.Records)
 }
 
-// buildMessage serialises a reply echoing q (resolvers such as Go's reject
-// replies whose question does not match theirs) with answers for q.Name.
-func buildMessage(h dnsmessage.Header, q *dnsmessage.Question, answers []dnsmessage.AResource, ttl uint32) ([]byte, bool) {
+// build serialises a reply echoing q (resolvers such as Go's reject replies
+// whose question does not match theirs).
+func build(h dnsmessage.Header, q *dnsmessage.Question, records []Record) ([]byte, bool) {
 	b := dnsmessage.NewBuilder(nil, h)
 	b.EnableCompression()
 	if q != nil {
-		if err := b.StartQuestions(); err != nil {
-			return nil, false
-		}
-		if err := b.Question(*q); err != nil {
+		if b.StartQuestions() != nil || b.Question(*q) != nil {
 			return nil, false
 		}
 	}
-	if err := b.StartAnswers(); err != nil {
+	if b.StartAnswers() != nil {
 		return nil, false
 	}
-	for _, a := range answers {
-		rh := dnsmessage.ResourceHeader{Name: q.Name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, TTL: ttl}
-		if err := b.AResource(rh, a); err != nil {
+	for _, r := range records {
+		name, err := dnsmessage.NewName(r.Name)
+		if err != nil {
+			return nil, false
+		}
+		rh := dnsmessage.ResourceHeader{Name: name, Class: dnsmessage.ClassINET, TTL: max(r.TTL, 1)}
+		if r.Target != "" {
+			target, err := dnsmessage.NewName(r.Target)
+			if err != nil || b.CNAMEResource(rh, dnsmessage.CNAMEResource{CNAME: target}) != nil {
+				return nil, false
+			}
+			continue
+		}
+		if !r.A.Is4() || b.AResource(rh, dnsmessage.AResource{A: r.A.As4()}) != nil {
 			return nil, false
 		}
 	}
@@ -383,8 +172,8 @@ func buildMessage(h dnsmessage.Header, q *dnsmessage.Question, answers []dnsmess
 	return msg, err == nil
 }
 
-// canonicalName lower-cases host and makes it fully qualified so names can
-// be compared regardless of case and trailing dot.
-func canonicalName(host string) string {
+// CanonicalName lower-cases host and makes it fully qualified, so names
+// compare regardless of case and trailing dot.
+func CanonicalName(host string) string {
 	return strings.ToLower(strings.TrimSuffix(host, ".")) + "."
 }

@@ -58,7 +58,7 @@ func NewCachingResolver(addr string) *CachingResolver {
 // LookupHost returns the cached A answer for host while its TTL lasts,
 // otherwise queries the simulator and caches the new answer for its TTL.
 func (c *CachingResolver) LookupHost(ctx context.Context, host string) (netip.Addr, error) {
-	name := canonicalName(host)
+	name := CanonicalName(host)
 	c.mu.Lock()
 	e, ok := c.cache[name]
 	c.mu.Unlock()
@@ -77,8 +77,10 @@ func (c *CachingResolver) LookupHost(ctx context.Context, host string) (netip.Ad
 	return addr, nil
 }
 
-// lookupA queries server for the A record of the fully qualified name and
-// returns the first address with its TTL.
+// lookupA queries server for the A record of the fully qualified name,
+// following a CNAME chain within the answer, and returns the address with
+// the smallest TTL along the chain (a cache may keep the answer no longer
+// than its shortest-lived record).
 func lookupA(ctx context.Context, server, name string) (netip.Addr, time.Duration, error) {
 	h, answers, err := exchange(ctx, server, name, dnsmessage.TypeA)
 	if err != nil {
@@ -90,10 +92,28 @@ func lookupA(ctx context.Context, server, name string) (netip.Addr, time.Duratio
 	if h.RCode != dnsmessage.RCodeSuccess {
 		return netip.Addr{}, 0, fmt.Errorf("server answered %v", h.RCode)
 	}
-	for _, rr := range answers {
-		if a, ok := rr.Body.(*dnsmessage.AResource); ok {
-			return netip.AddrFrom4(a.A), time.Duration(rr.Header.TTL) * time.Second, nil
+	want := name
+	ttl := uint32(0)
+	for range len(answers) + 1 {
+		next := ""
+		for _, rr := range answers {
+			if !strings.EqualFold(rr.Header.Name.String(), want) {
+				continue
+			}
+			if ttl == 0 || rr.Header.TTL < ttl {
+				ttl = rr.Header.TTL
+			}
+			switch body := rr.Body.(type) {
+			case *dnsmessage.AResource:
+				return netip.AddrFrom4(body.A), time.Duration(ttl) * time.Second, nil
+			case *dnsmessage.CNAMEResource:
+				next = body.CNAME.String()
+			}
 		}
+		if next == "" {
+			break
+		}
+		want = next
 	}
 	return netip.Addr{}, 0, fmt.Errorf("no A record: %w", ErrNoSuchHost)
 }
