@@ -14,9 +14,18 @@ dr::failover::main() {
   dr::outputs::read_both
   dr::failover::read_inputs
   dr::failover::declare
-  dr::par::start scale dr::failover::scale
-  dr::par::start fence dr::failover::fence
-  dr::par::start promote dr::failover::promote
+  if [[ ${DR_SEQUENTIAL:-0} == 1 ]]; then
+    # The waits one after another, in the order of the runbook before
+    # issue 14 (fence, promote, then scale): the lab's baseline for the
+    # parallel run. Never used in an incident.
+    dr::par::start fence dr::failover::fence
+    dr::par::start promote dr::failover::promote
+    dr::par::start scale dr::failover::scale
+  else
+    dr::par::start scale dr::failover::scale
+    dr::par::start fence dr::failover::fence
+    dr::par::start promote dr::failover::promote
+  fi
   dr::par::wait_all
   dr::failover::verify_writes
   dr::failover::reconcile

@@ -2,7 +2,8 @@
 # Independent waits run together (issue 14.2): each is a background job in
 # its own process group, with its own log, as its own step. The parent waits
 # for all; the first failure stops the others and the run, naming the step.
-# A dry run plans them one after the other instead.
+# A dry run plans them one after the other instead, and DR_SEQUENTIAL=1
+# runs them one after the other (the lab's sequential baseline).
 
 declare -ga DR_JOBS=() # "pid step log" of the running jobs
 
@@ -11,7 +12,7 @@ declare -ga DR_JOBS=() # "pid step log" of the running jobs
 dr::par::start() {
   local step=$1 log
   shift
-  if dr::dry; then
+  if dr::dry || [[ ${DR_SEQUENTIAL:-0} == 1 ]]; then
     dr::step "$step"
     "$@"
     return 0
