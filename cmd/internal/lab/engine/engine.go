@@ -1,0 +1,188 @@
+// Package engine runs the real program through the real Pulumi CLI for the
+// lab: a prebuilt program binary, a project directory whose Pulumi.yaml
+// points the lab's Go language host at it, copies of the stack files, a
+// file state backend, and the lab's plugins first on PATH.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/plugins"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/cloudrpc"
+)
+
+// Stacks are the lab's stacks, named as the program's peer references
+// name them (Pulumi.<stack>.yaml taskflow:peer.stack).
+var Stacks = []string{"primary", "standby"}
+
+// Options configure a lab engine.
+type Options struct {
+	// Pulumi is the CLI.
+	Pulumi string
+	// Plugins is the drlab-plugins binary; its links are made in
+	// Dir/plugins.
+	Plugins string
+	// Program is the prebuilt program binary (BuildProgram).
+	Program string
+	// RepoDir holds Pulumi.yaml and the stack files.
+	RepoDir string
+	// Dir is where the project, the state and PULUMI_HOME go.
+	Dir string
+	// Cloud is the lab cloud's URL (cloudrpc.EnvCloud).
+	Cloud string
+	// Env is added to every command's environment (e.g. DRLAB_TIME_SCALE).
+	Env []string
+}
+
+// Engine runs the CLI on the lab's stacks.
+type Engine struct {
+	opts       Options
+	projectDir string
+	env        []string
+}
+
+// BuildProgram builds the program at repoDir into out (`go build -o out .`).
+func BuildProgram(ctx context.Context, repoDir, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	cmd.Dir = repoDir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the program: %w: %s", err, b)
+	}
+	return nil
+}
+
+// New prepares the project, the backend and the stacks.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	e := &Engine{opts: opts, projectDir: filepath.Join(opts.Dir, "project")}
+	pluginDir := filepath.Join(opts.Dir, "plugins")
+	for _, d := range []string{"state", "home", "project"} {
+		if err := os.MkdirAll(filepath.Join(opts.Dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("lab engine: %w", err)
+		}
+	}
+	if err := plugins.Install(pluginDir, opts.Plugins); err != nil {
+		return nil, err
+	}
+	if err := e.writeProject(); err != nil {
+		return nil, err
+	}
+	e.env = append([]string{
+		"PULUMI_BACKEND_URL=file://" + filepath.Join(opts.Dir, "state"),
+		"PULUMI_HOME=" + filepath.Join(opts.Dir, "home"),
+		// The passphrase secrets provider: the stacks hold the generated
+		// password and the kubeconfig as secrets.
+		"PULUMI_CONFIG_PASSPHRASE=drlab-rehearsal",
+		"PULUMI_SKIP_UPDATE_CHECK=1",
+		"PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true",
+		// A missing plugin fails at once instead of being downloaded.
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+		"PATH=" + pluginDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		cloudrpc.EnvCloud + "=" + opts.Cloud,
+	}, opts.Env...)
+	for _, s := range Stacks {
+		if _, _, err := e.Run(ctx, "stack", "init", s); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// writeProject writes Pulumi.yaml with the runtime pointed at the
+// prebuilt binary, and copies the stack files.
+func (e *Engine) writeProject() error {
+	raw, err := os.ReadFile(filepath.Join(e.opts.RepoDir, "Pulumi.yaml"))
+	if err != nil {
+		return fmt.Errorf("lab engine: %w", err)
+	}
+	var proj map[string]any
+	if err := yaml.Unmarshal(raw, &proj); err != nil {
+		return fmt.Errorf("lab engine: parse Pulumi.yaml: %w", err)
+	}
+	name, _ := proj["runtime"].(string)
+	if m, ok := proj["runtime"].(map[string]any); ok {
+		name, _ = m["name"].(string)
+	}
+	if name != "go" {
+		return fmt.Errorf("lab engine: Pulumi.yaml runtime is %v, not go", proj["runtime"])
+	}
+	bin, err := filepath.Abs(e.opts.Program)
+	if err != nil {
+		return err
+	}
+	// `runtime: {name: go, options: {binary: …}}` is how a Go project
+	// names a prebuilt program (read by the language host's Run).
+	proj["runtime"] = map[string]any{"name": "go", "options": map[string]any{"binary": bin}}
+	out, err := yaml.Marshal(proj)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(e.projectDir, "Pulumi.yaml"), out, 0o644); err != nil {
+		return fmt.Errorf("lab engine: %w", err)
+	}
+	for _, s := range Stacks {
+		f := "Pulumi." + s + ".yaml"
+		b, err := os.ReadFile(filepath.Join(e.opts.RepoDir, f))
+		if err != nil {
+			return fmt.Errorf("lab engine: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(e.projectDir, f), b, 0o644); err != nil {
+			return fmt.Errorf("lab engine: %w", err)
+		}
+	}
+	return nil
+}
+
+// ProjectDir is the directory the CLI runs in.
+func (e *Engine) ProjectDir() string { return e.projectDir }
+
+// Env is the environment the lab's CLI needs (for the runbook's `pulumi`).
+func (e *Engine) Env() []string { return append([]string(nil), e.env...) }
+
+// Result is one CLI run.
+type Result struct {
+	Args           []string
+	Stdout, Stderr string
+	Took           time.Duration
+}
+
+// Run runs the CLI in the project directory. A non-zero exit is an error
+// that includes the output.
+func (e *Engine) Run(ctx context.Context, args ...string) (string, Result, error) {
+	cmd := exec.CommandContext(ctx, e.opts.Pulumi, args...)
+	cmd.Dir = e.projectDir
+	cmd.Env = append(os.Environ(), e.env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Took: time.Since(start)}
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			err = &RunError{Result: res, Code: exit.ExitCode()}
+		}
+		return res.Stdout, res, err
+	}
+	return res.Stdout, res, nil
+}
+
+// RunError is a CLI run that exited non-zero.
+type RunError struct {
+	Result
+	Code int
+}
+
+func (e *RunError) Error() string {
+	return fmt.Sprintf("pulumi %s: exit %d\n%s\n%s", strings.Join(e.Args, " "), e.Code,
+		strings.TrimSpace(e.Stdout), strings.TrimSpace(e.Stderr))
+}

@@ -1,0 +1,77 @@
+// Package plugins is the lab's multi-call plugin binary: invoked as
+// pulumi-language-go it is the Go language host (package langhost), invoked
+// as pulumi-resource-<name> the resource provider of that name. The
+// engine finds them as ambient plugins on PATH
+// (sdk/go/common/workspace/plugins.go:2211-2273: a plugin on $PATH is used
+// whatever version is asked for), so the lab's CLI runs offline with
+// PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true.
+package plugins
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/langhost"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/aws"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/eks"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/kubernetes"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/random"
+)
+
+// LanguageHost is the executable name the engine runs for `runtime: go`.
+const LanguageHost = "pulumi-language-go"
+
+// providers are the resource plugins by executable name. Their versions
+// are the ones the program's Go SDKs ask for (each package's Version).
+var providers = map[string]func() *provider.Package{
+	"pulumi-resource-aws":        aws.Package,
+	"pulumi-resource-eks":        eks.Package,
+	"pulumi-resource-kubernetes": kubernetes.Package,
+	"pulumi-resource-random":     random.Package,
+}
+
+// Names lists every executable name the binary answers to.
+func Names() []string {
+	out := []string{LanguageHost}
+	for n := range providers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Main runs the plugin named by argv0's base name; ok is false when the
+// name is not a plugin's.
+func Main(argv0 string, args []string) (code int, ok bool) {
+	name := filepath.Base(argv0)
+	if name == LanguageHost {
+		return langhost.Main(args), true
+	}
+	if pkg, found := providers[name]; found {
+		return provider.Main(pkg()), true
+	}
+	return 0, false
+}
+
+// Install makes dir hold one symlink per plugin name, each to exe. dir is
+// what goes on the lab CLI's PATH.
+func Install(dir, exe string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("plugin dir: %w", err)
+	}
+	for _, n := range Names() {
+		link := filepath.Join(dir, n)
+		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("replace %s: %w", link, err)
+		}
+		if err := os.Symlink(exe, link); err != nil {
+			return fmt.Errorf("plugin %s: %w", n, err)
+		}
+	}
+	return nil
+}
