@@ -47,6 +47,7 @@ type Options struct {
 // Engine runs the CLI on the lab's stacks.
 type Engine struct {
 	opts       Options
+	cli        string
 	projectDir string
 	env        []string
 }
@@ -70,9 +71,14 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("lab engine: %w", err)
 		}
 	}
-	if err := plugins.Install(pluginDir, opts.Plugins); err != nil {
+	if err := plugins.Install(pluginDir, opts.Plugins, plugins.ProviderNames()...); err != nil {
 		return nil, err
 	}
+	cli, err := cliWithLanguageHost(opts.Pulumi, opts.Plugins, filepath.Join(opts.Dir, "cli"))
+	if err != nil {
+		return nil, err
+	}
+	e.cli = cli
 	if err := e.writeProject(); err != nil {
 		return nil, err
 	}
@@ -95,6 +101,44 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// cliWithLanguageHost returns a CLI with the lab's language host beside
+// it: cli itself when its directory holds one (`make lab` installs it
+// there), else a link to cli in dir with the host linked next to it.
+func cliWithLanguageHost(cli, pluginsBin, dir string) (string, error) {
+	real, err := filepath.EvalSymlinks(cli)
+	if err != nil {
+		return "", fmt.Errorf("lab engine: CLI: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(real), plugins.LanguageHost)); err == nil {
+		return cli, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("lab engine: %w", err)
+	}
+	// A hard link, not a symlink: the engine resolves its own path
+	// (os.Executable, then EvalSymlinks) to find bundled plugins.
+	linked := filepath.Join(dir, "pulumi")
+	if _, err := os.Stat(linked); err != nil {
+		if err := os.Link(real, linked); err != nil {
+			if err := copyFile(real, linked); err != nil {
+				return "", fmt.Errorf("lab engine: place the CLI: %w", err)
+			}
+		}
+	}
+	if err := plugins.Install(dir, pluginsBin, plugins.LanguageHost); err != nil {
+		return "", err
+	}
+	return linked, nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o755)
 }
 
 // writeProject writes Pulumi.yaml with the runtime pointed at the
@@ -158,7 +202,7 @@ type Result struct {
 // Run runs the CLI in the project directory. A non-zero exit is an error
 // that includes the output.
 func (e *Engine) Run(ctx context.Context, args ...string) (string, Result, error) {
-	cmd := exec.CommandContext(ctx, e.opts.Pulumi, args...)
+	cmd := exec.CommandContext(ctx, e.cli, args...)
 	cmd.Dir = e.projectDir
 	cmd.Env = append(os.Environ(), e.env...)
 	var stdout, stderr bytes.Buffer

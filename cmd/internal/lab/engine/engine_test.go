@@ -159,6 +159,12 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 	}
 	res = run(t, ctx, e, "up", "--yes", "--skip-preview", "-s", "primary")
 	timings["up primary (no changes, --skip-preview)"] = res.Took
+	if strings.TrimSpace(res.Stderr) != "" {
+		t.Errorf("a clean up wrote to stderr:\n%s", res.Stderr)
+	}
+	if !strings.Contains(res.Stdout, "unchanged") {
+		t.Errorf("a clean up changed something:\n%s", res.Stdout)
+	}
 
 	// A promotion with the AWS CLI (the runbook's), then the reconcile
 	// without a refresh: the provider promotes again and RDS refuses

@@ -4,21 +4,25 @@
 // one's module is not served offline, so the lab brings this one.
 //
 // It runs PREBUILT programs only (Pulumi.yaml `runtime: {name: go,
-// options: {binary: …}}`): it never compiles, which is also what makes a lab
-// `pulumi up` take well under a second instead of two compiles.
+// options: {binary: …}}`): it never compiles, so a lab `pulumi up` does not
+// pay the two compiles per up the real host's `go build` costs.
 //
-// The protocol is pulumi/pulumi v3.274.1's:
+// The protocol is pulumi/pulumi v3.274.1's (pkg/v3@v3.274.1, the CLI's
+// own copy of the plugin code):
 //   - the engine starts the host with the engine's address as its last
-//     argument, preceded by optional --logtostderr, -v=N and --tracing URL
-//     (pkg/resource/plugin/langruntime_plugin.go:199-203, plugin.go:728-744),
-//     reads the port from the first line of stdout (plugin.go:375-431) and
-//     only tests the connection: Handshake is sent when attaching through
-//     PULUMI_DEBUG_LANGUAGES, not when it starts the host
-//     (langruntime_plugin.go:116-135 vs 66-80);
-//   - `up`/`preview`/`refresh`/`destroy` call GetPluginInfo and
-//     GetRequiredPackages (engine/plugins.go:308,328,352); the update
-//     metadata calls About (cmd/pulumi/metadata/metadata.go:116); the
-//     program runs through Run (resource/deploy/program_source.go:127-142),
+//     argument (resource/plugin/langruntime_plugin.go:208-211), preceded by
+//     optional --logtostderr, -v=N and --tracing URL (plugin.go:740-756),
+//     reads the port from the first line of stdout (plugin.go:376-432) and
+//     only tests the connection (langruntime_plugin.go:136): Handshake is
+//     sent when attaching through PULUMI_DEBUG_LANGUAGES
+//     (langruntime_plugin.go:67-80), not when it starts the host;
+//   - `up`/`preview` call GetPluginInfo and GetRequiredPackages
+//     (engine/update.go:775, engine/plugins.go:308,328,352), `refresh` and
+//     `destroy` GetRequiredPackages (engine/refresh.go:97,
+//     engine/destroy.go:127, errors ignored there), falling back to
+//     GetRequiredPlugins only on Unimplemented (langruntime_plugin.go:243);
+//     the update metadata calls About (cmd/pulumi/metadata/metadata.go:116);
+//     the program runs through Run (resource/deploy/program_source.go:127-142),
 //     whose reply is {error} or {bail} (langruntime_plugin.go:433-437).
 package langhost
 
@@ -48,7 +52,7 @@ import (
 )
 
 // Version is what GetPluginInfo reports: the engine records it as the
-// language plugin's version (engine/plugins.go:308-321). It names the SDK
+// language plugin's version (pkg/v3@v3.274.1 engine/plugins.go:308-321). It names the SDK
 // line the protocol was read from, marked as the lab's build.
 const Version = "3.274.1+drlab"
 
@@ -132,7 +136,7 @@ func serve(engine string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	// The engine reads exactly one line, the port, from stdout
-	// (pkg/resource/plugin/plugin.go:375-431).
+	// (pkg/v3@v3.274.1 resource/plugin/plugin.go:376-432).
 	fmt.Printf("%d\n", handle.Port)
 	return <-handle.Done
 }
@@ -176,7 +180,8 @@ func (h *Host) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequired
 
 // GetRequiredPlugins is the deprecated form of GetRequiredPackages, which
 // the engine falls back to only when the latter is unimplemented
-// (pkg/resource/plugin/langruntime_plugin.go:238-255). Served all the same.
+// (pkg/v3@v3.274.1 resource/plugin/langruntime_plugin.go:243). Served all
+// the same.
 func (h *Host) GetRequiredPlugins(_ context.Context, req *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
 	bin, err := programBinary(req.GetInfo())
 	if err != nil {

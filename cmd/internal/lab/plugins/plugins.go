@@ -58,13 +58,27 @@ func Main(argv0 string, args []string) (code int, ok bool) {
 	return 0, false
 }
 
-// Install makes dir hold one symlink per plugin name, each to exe. dir is
-// what goes on the lab CLI's PATH.
-func Install(dir, exe string) error {
+// ProviderNames lists the resource plugins' executable names.
+func ProviderNames() []string {
+	out := make([]string, 0, len(providers))
+	for n := range providers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Install makes dir hold a symlink to exe for each of names. The resource
+// plugins go in a directory on the lab CLI's PATH; the language host goes
+// next to the CLI binary, where the engine looks for the language plugins
+// it bundles: found only on PATH, `go` is used with a warning on every
+// command ("using pulumi-language-go from $PATH",
+// sdk/go/common/workspace/plugins.go:2255-2270).
+func Install(dir, exe string, names ...string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("plugin dir: %w", err)
 	}
-	for _, n := range Names() {
+	for _, n := range names {
 		link := filepath.Join(dir, n)
 		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("replace %s: %w", link, err)
