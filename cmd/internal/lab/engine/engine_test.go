@@ -200,6 +200,44 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 		t.Fatalf("the refused replace changed the lab: DBs %v", ids)
 	}
 
+	// Failback's rebuild of the primary (runbook failback): lift the
+	// protection, then replace the diverged writer with a replica of the
+	// standby; the old instance leaves a final snapshot named by the
+	// rebuild's new suffix.
+	primaryURN, _ := primary["dbInstanceUrn"].(string)
+	oldPrimaryDB, _ := primary["dbInstanceId"].(string)
+	run(t, ctx, e, "config", "set", "--path", "taskflow:database.rebuild", "true", "-s", "primary")
+	res = run(t, ctx, e, "up", "--yes", "--skip-preview", "-s", "primary")
+	timings["up primary (rebuild on: unprotect)"] = res.Took
+	run(t, ctx, e, "config", "set", "--path", "taskflow:database.mode", "replica", "-s", "primary")
+	// Without --replace, a writer cannot become a replica in place: the
+	// engine keeps the ignored dbName and username, which conflict with
+	// replicateSourceDb in the provider's schema check.
+	if _, _, err := e.Run(ctx, "up", "--yes", "--skip-preview", "-s", "primary"); err == nil || !strings.Contains(err.Error(), "conflicts with replicateSourceDb") {
+		t.Fatalf("writer to replica in place: want the schema's conflict, got %v", err)
+	}
+	res = run(t, ctx, e, "up", "--yes", "--skip-preview", "--replace", primaryURN, "-s", "primary")
+	timings["up --replace primary db (rebuild as replica)"] = res.Took
+	primary = outputs(t, ctx, e, "primary")
+	newPrimaryDB, _ := primary["dbInstanceId"].(string)
+	if newPrimaryDB == oldPrimaryDB {
+		t.Fatalf("the replace kept the identifier %s", newPrimaryDB)
+	}
+	if src, _, _, _ := cloud.DB("eu-west-1", newPrimaryDB); src != standby["dbInstanceArn"] {
+		t.Fatalf("rebuilt primary replicates %q, want the standby %v", src, standby["dbInstanceArn"])
+	}
+	if ids := cloud.DBs("eu-west-1"); len(ids) != 1 {
+		t.Fatalf("eu-west-1 DBs after the replace: %v", ids)
+	}
+	if snaps := cloud.Snapshots("eu-west-1"); len(snaps) != 1 || !strings.HasPrefix(snaps[0], "taskflow-dr-primary-db-final-") {
+		t.Fatalf("final snapshots: %v", snaps)
+	}
+	run(t, ctx, e, "config", "set", "--path", "taskflow:database.rebuild", "false", "-s", "primary")
+	run(t, ctx, e, "up", "--yes", "--skip-preview", "-s", "primary")
+	for _, s := range Stacks {
+		run(t, ctx, e, "preview", "--expect-no-changes", "-s", s)
+	}
+
 	writeTimings(t, timings)
 }
 

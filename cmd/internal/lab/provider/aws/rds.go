@@ -109,10 +109,15 @@ func validateDBInstance(c *provider.Ctx, in provider.Props) error {
 		return fmt.Errorf("instanceClass is required (%s: instance_class Required)", rdsFile)
 	}
 	if provider.Has(in, "replicateSourceDb") {
-		// db_name and username ConflictsWith replicate_source_db.
+		// db_name and username ConflictsWith replicate_source_db: the
+		// schema check fails before any API call. A plain `up` that turns
+		// a writer into a replica hits it too, because the engine gives
+		// Check the ignored old dbName and username
+		// (pkg/resource/deploy/step_generator.go:1360-1365); only a
+		// targeted --replace checks the program's inputs alone (:1421-1430).
 		for _, k := range []string{"dbName", "username"} {
 			if provider.Has(in, k) {
-				return fmt.Errorf("%s conflicts with replicateSourceDb (%s: ConflictsWith)", k, rdsFile)
+				return fmt.Errorf("Conflicting configuration arguments: %q: conflicts with replicateSourceDb (%s: ConflictsWith)", k, rdsFile)
 			}
 		}
 	}
