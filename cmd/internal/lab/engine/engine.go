@@ -42,6 +42,12 @@ type Options struct {
 	Cloud string
 	// Env is added to every command's environment (e.g. DRLAB_TIME_SCALE).
 	Env []string
+	// AmbientPlugins puts the resource plugins on PATH instead of
+	// installing them into the lab's plugin cache. The engine then warns
+	// on every plugin load ("using pulumi-resource-aws from $PATH",
+	// sdk/go/common/workspace/plugins.go:2255-2270), a dozen lines per
+	// `up` that AWS runs never show.
+	AmbientPlugins bool
 }
 
 // Engine runs the CLI on the lab's stacks.
@@ -71,9 +77,6 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("lab engine: %w", err)
 		}
 	}
-	if err := plugins.Install(pluginDir, opts.Plugins, plugins.ProviderNames()...); err != nil {
-		return nil, err
-	}
 	cli, err := cliWithLanguageHost(opts.Pulumi, opts.Plugins, filepath.Join(opts.Dir, "cli"))
 	if err != nil {
 		return nil, err
@@ -92,9 +95,25 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		"PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true",
 		// A missing plugin fails at once instead of being downloaded.
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
-		"PATH=" + pluginDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 		cloudrpc.EnvCloud + "=" + opts.Cloud,
 	}, opts.Env...)
+	if opts.AmbientPlugins {
+		if err := plugins.Install(pluginDir, opts.Plugins, plugins.ProviderNames()...); err != nil {
+			return nil, err
+		}
+		e.env = append(e.env, "PATH="+pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	} else {
+		// Installed at the versions the SDKs ask for, in the lab's own
+		// PULUMI_HOME, as `pulumi plugin install` would from a release:
+		// offline, from the multi-call binary. Ambient plugins are then
+		// ignored so nothing on the caller's PATH can stand in for them.
+		e.env = append(e.env, "PULUMI_IGNORE_AMBIENT_PLUGINS=true")
+		for _, p := range plugins.Providers() {
+			if _, _, err := e.Run(ctx, "plugin", "install", "resource", p.Name, p.Version, "--file", opts.Plugins); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, s := range Stacks {
 		if _, _, err := e.Run(ctx, "stack", "init", s); err != nil {
 			return nil, err

@@ -162,6 +162,9 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 	if strings.TrimSpace(res.Stderr) != "" {
 		t.Errorf("a clean up wrote to stderr:\n%s", res.Stderr)
 	}
+	if strings.Contains(res.Stdout, "warning:") {
+		t.Errorf("a clean up warned:\n%s", res.Stdout)
+	}
 	if !strings.Contains(res.Stdout, "unchanged") {
 		t.Errorf("a clean up changed something:\n%s", res.Stdout)
 	}

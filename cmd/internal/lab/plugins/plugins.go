@@ -58,6 +58,23 @@ func Main(argv0 string, args []string) (code int, ok bool) {
 	return 0, false
 }
 
+// Provider is one resource plugin the binary serves.
+type Provider struct {
+	// Name is the package name ("aws"); the executable is
+	// pulumi-resource-<Name>.
+	Name, Version string
+}
+
+// Providers lists the resource plugins with the versions they answer for.
+func Providers() []Provider {
+	var out []Provider
+	for _, n := range ProviderNames() {
+		p := providers[n]()
+		out = append(out, Provider{Name: p.Name, Version: p.Version})
+	}
+	return out
+}
+
 // ProviderNames lists the resource plugins' executable names.
 func ProviderNames() []string {
 	out := make([]string, 0, len(providers))
