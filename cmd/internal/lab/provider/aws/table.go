@@ -407,11 +407,12 @@ func genericTypes() []gen {
 		},
 		{
 			// internal/service/sns/topic_subscription.go: endpoint,
-			// protocol, topic_arn ForceNew.
+			// protocol, topic_arn ForceNew (pulumi-aws names topic_arn
+			// `topic`).
 			token:    "aws:sns/topicSubscription:TopicSubscription",
-			forceNew: []string{"endpoint", "protocol", "topicArn"},
+			forceNew: []string{"endpoint", "protocol", "topic"},
 			id: func(_ *provider.Ctx, in provider.Props) string {
-				return provider.Str(in, "topicArn") + ":" + provider.UUID()
+				return provider.Str(in, "topic") + ":" + provider.UUID()
 			},
 			outs: func(_ *provider.Ctx, id string, in provider.Props) map[string]any {
 				// An e-mail subscription stays pending until confirmed.
