@@ -42,6 +42,9 @@ type Options struct {
 	Cloud string
 	// Env is added to every command's environment (e.g. DRLAB_TIME_SCALE).
 	Env []string
+	// Stacks are the stacks to create, each with its Pulumi.<stack>.yaml
+	// in RepoDir (default: Stacks).
+	Stacks []string
 	// AmbientPlugins puts the resource plugins on PATH instead of
 	// installing them into the lab's plugin cache. The engine then warns
 	// on every plugin load ("using pulumi-resource-aws from $PATH",
@@ -58,10 +61,12 @@ type Engine struct {
 	env        []string
 }
 
-// BuildProgram builds the program at repoDir into out (`go build -o out .`).
-func BuildProgram(ctx context.Context, repoDir, out string) error {
+// BuildProgram builds the program at repoDir into out (`go build -o out .`),
+// with env added to the go command's environment.
+func BuildProgram(ctx context.Context, repoDir, out string, env ...string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
 	cmd.Dir = repoDir
+	cmd.Env = append(os.Environ(), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build the program: %w: %s", err, b)
 	}
@@ -70,6 +75,9 @@ func BuildProgram(ctx context.Context, repoDir, out string) error {
 
 // New prepares the project, the backend and the stacks.
 func New(ctx context.Context, opts Options) (*Engine, error) {
+	if len(opts.Stacks) == 0 {
+		opts.Stacks = Stacks
+	}
 	e := &Engine{opts: opts, projectDir: filepath.Join(opts.Dir, "project")}
 	pluginDir := filepath.Join(opts.Dir, "plugins")
 	for _, d := range []string{"state", "home", "project"} {
@@ -114,7 +122,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			}
 		}
 	}
-	for _, s := range Stacks {
+	for _, s := range opts.Stacks {
 		if _, _, err := e.Run(ctx, "stack", "init", s); err != nil {
 			return nil, err
 		}
@@ -192,7 +200,7 @@ func (e *Engine) writeProject() error {
 	if err := os.WriteFile(filepath.Join(e.projectDir, "Pulumi.yaml"), out, 0o644); err != nil {
 		return fmt.Errorf("lab engine: %w", err)
 	}
-	for _, s := range Stacks {
+	for _, s := range e.opts.Stacks {
 		f := "Pulumi." + s + ".yaml"
 		b, err := os.ReadFile(filepath.Join(e.opts.RepoDir, f))
 		if err != nil {

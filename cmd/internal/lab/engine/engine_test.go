@@ -256,3 +256,114 @@ func writeTimings(t *testing.T, timings map[string]time.Duration) {
 		}
 	}
 }
+
+// buildTestProgram builds testdata/<name> as a module of its own whose
+// requirements are the repository's (go.mod and go.sum copied from the
+// root), offline from the module cache.
+func buildTestProgram(t *testing.T, ctx context.Context, name, dir string) string {
+	t.Helper()
+	src := filepath.Join("testdata", name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mod, err := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(mod), "\n", 2)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module drlab.test/"+name+"\n"+lines[1]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(repoRoot(t), "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, name)
+	if err := BuildProgram(ctx, dir, bin, "GOFLAGS=-mod=mod", "GOPROXY=off"); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// TestManagedNodeGroupThroughRealEngine runs pulumi-eks's Cluster without
+// its default node group and a ManagedNodeGroup (the program's target
+// shape) through the real CLI: a scale made with the AWS CLI is invisible
+// until a refresh, after which the program's own size shows as a change
+// until its config says the same.
+func TestManagedNodeGroupThroughRealEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program and runs the Pulumi CLI")
+	}
+	pulumi := cliPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	if keep := os.Getenv(envKeep); keep != "" {
+		tmp = keep
+	}
+	buildPlugins(t, filepath.Join(tmp, "drlab-plugins"))
+	progDir := filepath.Join(tmp, "program")
+	program := buildTestProgram(t, ctx, "mngprogram", progDir)
+
+	cloud := cloudrpctest.New(aws.DefaultAccount, "taskflow.example.com")
+	defer cloud.Close()
+	srv := httptest.NewServer(cloud)
+	defer srv.Close()
+	e, err := New(ctx, Options{
+		Pulumi: pulumi, Plugins: filepath.Join(tmp, "drlab-plugins"), Program: program,
+		RepoDir: progDir, Dir: filepath.Join(tmp, "lab"), Cloud: srv.URL, Stacks: []string{"lab"},
+		Env: []string{"DRLAB_POLL_INTERVAL=20ms"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pulumi-eks v2.8.1's own access entries break a Go program that
+	// reads the cluster's core (pulumi/pulumi-eks#1435): the lab's eks
+	// plugin reproduces it.
+	run(t, ctx, e, "config", "set", "mng:componentAccessEntries", "true", "-s", "lab")
+	if _, _, err := e.Run(ctx, "up", "--yes", "-s", "lab"); err == nil || !strings.Contains(err.Error(), "expected a eks.AccessEntry") {
+		t.Fatalf("component access entries: want pulumi-eks#1435's failure, got %v", err)
+	}
+	run(t, ctx, e, "config", "set", "mng:componentAccessEntries", "false", "-s", "lab")
+	run(t, ctx, e, "up", "--yes", "-s", "lab")
+	out := outputs(t, ctx, e, "lab")
+	name, _ := out["nodeGroupName"].(string)
+	if !strings.HasPrefix(name, "lab-ng-") || out["clusterName"] != "lab-mng" {
+		t.Fatalf("outputs %v", out)
+	}
+	if arn, _ := out["oidcProviderArn"].(string); !strings.HasPrefix(arn, "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/") {
+		t.Fatalf("oidc provider ARN %q", arn)
+	}
+	run(t, ctx, e, "preview", "--expect-no-changes", "-s", "lab")
+
+	if err := cloud.ScaleNodegroup("eu-central-1", "lab-mng", name, 2, 5, 8); err != nil {
+		t.Fatal(err)
+	}
+	// Invisible without a refresh.
+	run(t, ctx, e, "preview", "--expect-no-changes", "-s", "lab")
+	urn, _ := out["nodeGroupUrn"].(string)
+	time.Sleep(100 * time.Millisecond) // the update settles (ACTIVE)
+	run(t, ctx, e, "refresh", "--yes", "--skip-preview", "-s", "lab", "--target", urn)
+	if _, _, err := e.Run(ctx, "preview", "--expect-no-changes", "-s", "lab"); err == nil {
+		t.Fatal("after the refresh, the program's size (2) must show as a change")
+	}
+	run(t, ctx, e, "config", "set", "mng:desired", "5", "-s", "lab")
+	run(t, ctx, e, "preview", "--expect-no-changes", "-s", "lab")
+	run(t, ctx, e, "up", "--yes", "--skip-preview", "-s", "lab")
+}

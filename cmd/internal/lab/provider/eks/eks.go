@@ -61,18 +61,26 @@ type component struct {
 	pulumi.ResourceState
 }
 
-// custom is a registered custom resource whose outputs are read as a map
-// (the SDK collects every output into a `pulumi:""` MapOutput field,
-// sdk/go/pulumi/context.go:2547-2562).
+// custom is a registered custom resource with the outputs the components
+// read. Each is its own field: in a preview the SDK marks a catch-all
+// `pulumi:""` map unknown as soon as one output is null or unknown
+// (sdk/go/pulumi/context.go:2547-2562), which would make every child's
+// outputs unknown in previews and show replacements where nothing changes.
 type custom struct {
 	pulumi.CustomResourceState
-	Outs pulumi.MapOutput `pulumi:""`
+	Arn                  pulumi.AnyOutput `pulumi:"arn"`
+	Name                 pulumi.AnyOutput `pulumi:"name"`
+	Endpoint             pulumi.AnyOutput `pulumi:"endpoint"`
+	CertificateAuthority pulumi.AnyOutput `pulumi:"certificateAuthority"`
+	Identities           pulumi.AnyOutput `pulumi:"identities"`
+	AccessConfig         pulumi.AnyOutput `pulumi:"accessConfig"`
+	Output               pulumi.AnyOutput `pulumi:"output"`
+	Outputs              pulumi.AnyOutput `pulumi:"outputs"`
 }
 
 // providerRes is a registered provider resource.
 type providerRes struct {
 	pulumi.ProviderResourceState
-	Outs pulumi.MapOutput `pulumi:""`
 }
 
 func register(ctx *pulumi.Context, typ, name string, props pulumi.Map, opts ...pulumi.ResourceOption) (*custom, error) {
@@ -83,17 +91,35 @@ func register(ctx *pulumi.Context, typ, name string, props pulumi.Map, opts ...p
 	return r, nil
 }
 
-// Str reads a string output.
-func (r *custom) Str(key string) pulumi.StringOutput {
-	return r.Outs.ApplyT(func(m map[string]any) string {
-		s, _ := m[key].(string)
-		return s
-	}).(pulumi.StringOutput)
+// Get reads one of the outputs custom holds.
+func (r *custom) Get(key string) pulumi.AnyOutput {
+	switch key {
+	case "arn":
+		return r.Arn
+	case "name":
+		return r.Name
+	case "endpoint":
+		return r.Endpoint
+	case "certificateAuthority":
+		return r.CertificateAuthority
+	case "identities":
+		return r.Identities
+	case "accessConfig":
+		return r.AccessConfig
+	case "output":
+		return r.Output
+	case "outputs":
+		return r.Outputs
+	}
+	panic("drlab eks: output " + key + " is not read by the components; add a field to custom")
 }
 
-// Get reads any output.
-func (r *custom) Get(key string) pulumi.AnyOutput {
-	return r.Outs.ApplyT(func(m map[string]any) any { return m[key] }).(pulumi.AnyOutput)
+// Str reads a string output.
+func (r *custom) Str(key string) pulumi.StringOutput {
+	return r.Get(key).ApplyT(func(v any) string {
+		s, _ := v.(string)
+		return s
+	}).(pulumi.StringOutput)
 }
 
 // resourceOf returns r as an output that resolves once r has its ID, for

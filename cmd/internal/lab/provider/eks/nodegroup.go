@@ -43,34 +43,78 @@ func constructManagedNodeGroup(raw provider.Props) pprovider.ConstructFunc {
 		if err := ctx.RegisterComponentResource(typ, name, comp, options); err != nil {
 			return nil, err
 		}
-		core, err := clusterCore(ctx, raw)
-		if err != nil {
-			return nil, fmt.Errorf("eks.ManagedNodeGroup %s: %w", name, err)
-		}
 
-		roleArn := provider.Str(raw, "nodeRoleArn")
-		if hasRole {
-			urn, _, _ := provider.ResourceRef(raw, "nodeRole")
-			st, err := resourceState(ctx, urn)
-			if err != nil {
-				return nil, err
+		// The cluster's core data: an eks.Cluster's `core` output, or
+		// CoreData given as an object.
+		core := pulumi.Any(args["cluster"]).ApplyT(func(v any) (pulumi.AnyOutput, error) {
+			switch c := v.(type) {
+			case *componentRef:
+				return c.Core, nil
+			case map[string]any:
+				return pulumi.Any(c), nil
 			}
-			roleArn, _ = st["arn"].(string)
+			return pulumi.AnyOutput{}, fmt.Errorf("eks.ManagedNodeGroup %s: cluster must be an eks.Cluster or its core data, not %T", name, v)
+		}).(pulumi.AnyOutput)
+		field := func(key string) pulumi.AnyOutput {
+			return core.ApplyT(func(v any) any {
+				m, _ := v.(map[string]any)
+				return m[key]
+			}).(pulumi.AnyOutput)
+		}
+		eksCluster := field("cluster").ApplyT(func(v any) (*custom, error) {
+			r, ok := v.(*custom)
+			if !ok {
+				return nil, fmt.Errorf("eks.ManagedNodeGroup %s: cluster.core.cluster is %T, not an aws.eks.Cluster", name, v)
+			}
+			return r, nil
+		}).(pulumi.AnyOutput)
+		clusterName := eksCluster.ApplyT(func(v any) pulumi.StringOutput { return v.(*custom).Str("name") }).(pulumi.StringOutput)
+		authMode := eksCluster.ApplyT(func(v any) pulumi.StringOutput {
+			return v.(*custom).AccessConfig.ApplyT(func(ac any) string {
+				m, _ := ac.(map[string]any)
+				s, _ := m["authenticationMode"].(string)
+				return s
+			}).(pulumi.StringOutput)
+		}).(pulumi.StringOutput)
+		instanceRoleArns := field("instanceRoles").ApplyT(func(v any) pulumi.StringArrayOutput {
+			list, _ := v.([]any)
+			var arns pulumi.StringArray
+			for _, r := range list {
+				if role, ok := r.(*custom); ok {
+					arns = append(arns, role.Str("arn"))
+				}
+			}
+			return arns.ToStringArrayOutput()
+		}).(pulumi.StringArrayOutput)
+
+		var roleArn pulumi.StringOutput
+		if hasArn {
+			roleArn = pulumi.Sprintf("%s", args["nodeRoleArn"])
+		} else {
+			roleArn = pulumi.Any(args["nodeRole"]).ApplyT(func(v any) (pulumi.StringOutput, error) {
+				r, ok := v.(*custom)
+				if !ok {
+					return pulumi.StringOutput{}, fmt.Errorf("eks.ManagedNodeGroup %s: nodeRole is %T, not an aws.iam.Role", name, v)
+				}
+				return r.Str("arn"), nil
+			}).(pulumi.StringOutput)
 		}
 		// nodegroup.ts:1670-1688: without access entries the role must be
 		// one of the cluster's instance roles (aws-auth maps only those).
-		mode := core.authMode
-		if mode != "API" && mode != "API_AND_CONFIG_MAP" && roleArn != "" {
-			found := false
-			for _, a := range core.instanceRoleArns {
-				found = found || a == roleArn
+		checkedRoleArn := pulumi.All(roleArn, instanceRoleArns, authMode).ApplyT(func(v []any) (string, error) {
+			arn, roles, mode := v[0].(string), v[1].([]string), v[2].(string)
+			if mode == "API" || mode == "API_AND_CONFIG_MAP" {
+				return arn, nil
 			}
-			if !found {
-				return nil, fmt.Errorf("eks.ManagedNodeGroup %s: A managed node group cannot be created without first setting its role in the cluster's instanceRoles", name)
+			for _, r := range roles {
+				if r == arn {
+					return arn, nil
+				}
 			}
-		}
+			return "", fmt.Errorf("eks.ManagedNodeGroup %s: A managed node group cannot be created without first setting its role in the cluster's instanceRoles", name)
+		}).(pulumi.StringOutput)
 
-		props := pulumi.Map{}
+		props := pulumi.Map{"nodeRoleArn": checkedRoleArn}
 		for _, k := range nodeGroupPassThrough {
 			if provider.Has(raw, k) {
 				props[k] = args[k]
@@ -79,42 +123,42 @@ func constructManagedNodeGroup(raw provider.Props) pprovider.ConstructFunc {
 		if provider.Has(raw, "clusterName") {
 			props["clusterName"] = args["clusterName"]
 		} else {
-			props["clusterName"] = pulumi.String(core.clusterName)
+			props["clusterName"] = clusterName
 		}
-		props["nodeRoleArn"] = pulumi.String(roleArn)
 		sc := provider.Obj(raw, "scalingConfig")
-		size := func(k string, def int) int {
-			if v, ok := sc[resource.PropertyKey(k)]; ok && v.IsNumber() {
-				return int(v.NumberValue())
+		size := func(k string, def int) pulumi.Input {
+			if v, ok := sc[resource.PropertyKey(k)]; ok && !v.IsNull() {
+				return pulumi.Any(args["scalingConfig"]).ApplyT(func(x any) any {
+					m, _ := x.(map[string]any)
+					return m[k]
+				}).(pulumi.AnyOutput)
 			}
-			return def
+			return pulumi.Int(def)
 		}
 		// nodegroup.ts:1762-1771: desired 2, min 1, max 2 by default.
 		props["scalingConfig"] = pulumi.Map{
-			"desiredSize": pulumi.Int(size("desiredSize", 2)),
-			"minSize":     pulumi.Int(size("minSize", 1)),
-			"maxSize":     pulumi.Int(size("maxSize", 2)),
+			"desiredSize": size("desiredSize", 2), "minSize": size("minSize", 1), "maxSize": size("maxSize", 2),
 		}
 		if provider.Has(raw, "subnetIds") {
 			props["subnetIds"] = args["subnetIds"]
 		} else {
-			props["subnetIds"] = pulumi.ToStringArray(core.subnetIds)
-		}
-		opts := []pulumi.ResourceOption{pulumi.Parent(comp)}
-		switch {
-		case core.nodeAccess != nil:
-			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{core.nodeAccess}))
-		case provider.Obj(raw, "cluster") != nil:
-			// CoreData passed as an object: its eksNodeAccess resource.
-			opts = append(opts, pulumi.DependsOnInputs(pulumi.Any(args["cluster"]).ApplyT(func(v any) []pulumi.Resource {
+			props["subnetIds"] = core.ApplyT(func(v any) []string {
 				m, _ := v.(map[string]any)
-				if r, ok := m["eksNodeAccess"].(pulumi.Resource); ok {
-					return []pulumi.Resource{r}
+				for _, k := range []string{"subnetIds", "privateSubnetIds", "publicSubnetIds"} {
+					if s := toStrings(m[k]); len(s) > 0 {
+						return s
+					}
 				}
-				return nil
-			}).(pulumi.ResourceArrayOutput)))
+				return []string{}
+			}).(pulumi.StringArrayOutput)
 		}
-		ng, err := register(ctx, "aws:eks/nodeGroup:NodeGroup", name, props, opts...)
+		nodeAccess := field("eksNodeAccess").ApplyT(func(v any) []pulumi.Resource {
+			if r, ok := v.(pulumi.Resource); ok {
+				return []pulumi.Resource{r}
+			}
+			return nil
+		}).(pulumi.ResourceArrayOutput)
+		ng, err := register(ctx, "aws:eks/nodeGroup:NodeGroup", name, props, pulumi.Parent(comp), pulumi.DependsOnInputs(nodeAccess))
 		if err != nil {
 			return nil, err
 		}
@@ -123,92 +167,5 @@ func constructManagedNodeGroup(raw provider.Props) pprovider.ConstructFunc {
 			return nil, err
 		}
 		return &pprovider.ConstructResult{URN: comp.URN(), State: state}, nil
-	}
-}
-
-// coreInfo is what a node group needs of its cluster.
-type coreInfo struct {
-	clusterName      string
-	authMode         string
-	instanceRoleArns []string
-	subnetIds        []string
-	// nodeAccess is the cluster's aws-auth ConfigMap, when read from a
-	// cluster reference.
-	nodeAccess pulumi.Resource
-}
-
-// clusterCore reads the cluster argument: a reference to an eks.Cluster
-// (its `core` output, read through getResource) or a CoreData object.
-func clusterCore(ctx *pulumi.Context, raw provider.Props) (*coreInfo, error) {
-	var core map[string]any
-	if urn, _, ok := provider.ResourceRef(raw, "cluster"); ok {
-		st, err := resourceState(ctx, urn)
-		if err != nil {
-			return nil, err
-		}
-		core, _ = st["core"].(map[string]any)
-	} else if obj := provider.Obj(raw, "cluster"); obj != nil {
-		core = obj.MapRepl(nil, func(v resource.PropertyValue) (any, bool) {
-			if v.IsResourceReference() {
-				return string(v.ResourceReferenceValue().URN), true
-			}
-			return nil, false
-		})
-	}
-	if core == nil {
-		return nil, fmt.Errorf("cluster: expected an eks.Cluster or its core data")
-	}
-	info := &coreInfo{}
-	clusterURN, err := urnOf(core["cluster"])
-	if err != nil {
-		return nil, fmt.Errorf("cluster.core.cluster: %w", err)
-	}
-	cl, err := resourceState(ctx, clusterURN)
-	if err != nil {
-		return nil, err
-	}
-	info.clusterName, _ = cl["name"].(string)
-	if ac, ok := cl["accessConfig"].(map[string]any); ok {
-		info.authMode, _ = ac["authenticationMode"].(string)
-	}
-	if roles, ok := core["instanceRoles"].([]any); ok {
-		for _, r := range roles {
-			u, err := urnOf(r)
-			if err != nil {
-				return nil, fmt.Errorf("cluster.core.instanceRoles: %w", err)
-			}
-			st, err := resourceState(ctx, u)
-			if err != nil {
-				return nil, err
-			}
-			if a, ok := st["arn"].(string); ok {
-				info.instanceRoleArns = append(info.instanceRoleArns, a)
-			}
-		}
-	}
-	for _, k := range []string{"subnetIds", "privateSubnetIds", "publicSubnetIds"} {
-		if s := toStrings(core[k]); len(s) > 0 {
-			info.subnetIds = s
-			break
-		}
-	}
-	if na, ok := core["eksNodeAccess"].(pulumi.Resource); ok {
-		info.nodeAccess = na
-	}
-	return info, nil
-}
-
-// urnOf returns the URN of a rehydrated resource (whose URN is known from
-// the reference) or of a URN string.
-func urnOf(v any) (string, error) {
-	switch r := v.(type) {
-	case string:
-		return r, nil
-	case pulumi.Resource:
-		ch := make(chan string, 1)
-		r.URN().ApplyT(func(u pulumi.URN) int { ch <- string(u); return 0 })
-		return <-ch, nil
-	default:
-		return "", fmt.Errorf("expected a resource, got %T", v)
 	}
 }
