@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -246,7 +248,15 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 
 func writeTimings(t *testing.T, timings map[string]time.Duration) {
 	var b strings.Builder
-	for k, v := range timings {
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Fprintf(&b, "# %s, %d CPUs, load average %s\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU(), strings.TrimSpace(string(load)))
+	keys := make([]string, 0, len(timings))
+	for k := range timings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := timings[k]
 		fmt.Fprintf(&b, "%-45s %6.2fs\n", k, v.Seconds())
 		t.Logf("%-45s %6.2fs", k, v.Seconds())
 	}

@@ -62,6 +62,9 @@ const Version = "3.274.1+drlab"
 // engine does not print a second, vaguer error.
 const exitStatusLoggedError = 32
 
+// engineCheckInterval is how often the host checks the engine is alive.
+const engineCheckInterval = 2 * time.Second
+
 // interruptGrace is how long a cancelled program gets between SIGINT and
 // SIGKILL.
 const interruptGrace = 5 * time.Second
@@ -115,7 +118,7 @@ func serve(engine string) error {
 	if engine != "" {
 		// Exit when the engine disappears (e.g. the CLI was SIGKILLed by
 		// the lab's fault injection): the lab must leave no process behind.
-		if err := rpcutil.Healthcheck(ctx, engine, 5*time.Second, cancel); err != nil {
+		if err := rpcutil.Healthcheck(ctx, engine, engineCheckInterval, cancel); err != nil {
 			return fmt.Errorf("engine health check: %w", err)
 		}
 	}

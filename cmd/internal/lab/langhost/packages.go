@@ -102,8 +102,10 @@ func packagesOf(deps []*debug.Module, modCache string) ([]Package, error) {
 }
 
 // pluginFiles reads the resource-plugin pulumi-plugin.json files of one
-// module: at the module root or one or two levels down (go/<pkg>/), where
-// Pulumi's SDK generator writes them.
+// module: at its root, one level down, or in go/<pkg>/, where Pulumi's SDK
+// generator writes them (sdk/v6@v6.83.4/go/aws/pulumi-plugin.json). A
+// deeper search would read every directory of every dependency on each
+// `up`.
 func pluginFiles(mod *debug.Module, modCache string) ([]Package, error) {
 	if modCache == "" || mod.Version == "" || mod.Version == "(devel)" {
 		return nil, nil
@@ -114,7 +116,7 @@ func pluginFiles(mod *debug.Module, modCache string) ([]Package, error) {
 	}
 	dir := filepath.Join(modCache, escaped+"@"+mod.Version)
 	var out []Package
-	for _, pattern := range []string{"pulumi-plugin.json", "*/pulumi-plugin.json", "*/*/pulumi-plugin.json"} {
+	for _, pattern := range []string{"pulumi-plugin.json", "*/pulumi-plugin.json", "go/*/pulumi-plugin.json"} {
 		matches, err := filepath.Glob(filepath.Join(dir, pattern))
 		if err != nil {
 			return nil, fmt.Errorf("look for pulumi-plugin.json in %s: %w", dir, err)

@@ -3,19 +3,26 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil/rpcerror"
 	pprovider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
+
+// EngineCheckInterval is how often a plugin checks that the engine that
+// started it is still there, and exits when it is not.
+const EngineCheckInterval = 2 * time.Second
 
 // Server serves one Package over the ResourceProvider protocol.
 type Server struct {
@@ -41,6 +48,14 @@ func NewServer(pkg *Package, host *pprovider.HostClient) *Server {
 // away.
 func Main(pkg *Package) int {
 	err := pprovider.Main(pkg.Name, func(host *pprovider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+		// provider.Main checks the engine only every 5 minutes
+		// (sdk/go/pulumi/provider/main.go:131); a CLI killed by the lab's
+		// fault injection would leave this process behind that long.
+		if addr := flag.Arg(0); addr != "" {
+			if err := rpcutil.Healthcheck(context.Background(), addr, EngineCheckInterval, func() { os.Exit(1) }); err != nil {
+				return nil, fmt.Errorf("engine health check: %w", err)
+			}
+		}
 		return NewServer(pkg, host), nil
 	})
 	if err != nil {

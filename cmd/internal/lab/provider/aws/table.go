@@ -419,6 +419,28 @@ func genericTypes() []gen {
 				return map[string]any{"arn": id, "ownerId": Account(), "pendingConfirmation": provider.Str(in, "protocol") == "email"}
 			},
 		},
+		{
+			// internal/service/sns/topic_policy.go: arn ForceNew.
+			token:    "aws:sns/topicPolicy:TopicPolicy",
+			forceNew: []string{"arn"},
+			id:       idName("arn"),
+			outs: func(*provider.Ctx, string, provider.Props) map[string]any {
+				return map[string]any{"owner": Account()}
+			},
+		},
+		// ---- CloudWatch Logs ---------------------------------------------
+		{
+			// internal/service/logs/group.go: name, name_prefix,
+			// log_group_class ForceNew.
+			token: "aws:cloudwatch/logGroup:LogGroup", tags: true,
+			forceNew: []string{"name", "namePrefix", "logGroupClass"},
+			autoName: autoName(),
+			defaults: map[string]any{"retentionInDays": 0, "logGroupClass": "STANDARD"},
+			id:       idName("name"),
+			outs: func(c *provider.Ctx, id string, _ provider.Props) map[string]any {
+				return map[string]any{"arn": arn("logs", region(c), "log-group:"+id)}
+			},
+		},
 		// ---- IAM --------------------------------------------------------------
 		{
 			// internal/service/iam/role.go: name, name_prefix, path ForceNew.
