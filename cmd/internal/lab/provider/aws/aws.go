@@ -71,6 +71,10 @@ func Package() *provider.Package {
 			}
 			return nil
 		},
+		// A provider whose region changes is replaced, and with it every
+		// resource it manages: they are re-created in the new region
+		// (pulumi/pulumi-aws#4000, "Replace resources when the AWS region
+		// changes", merged 2024-05-29, before v6.83).
 		ConfigReplaces: []string{"region"},
 	}
 	for _, t := range types() {
