@@ -83,7 +83,14 @@ func newProviders(ctx *pulumi.Context, cfg *config.Config) (*providers, error) {
 // the region component renders (its token command names the region and
 // assumes the operator role).
 func kubernetesProvider(ctx *pulumi.Context, kubeconfig pulumi.StringInput) (*kubernetes.Provider, error) {
-	p, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: kubeconfig})
+	// ConfigMaps update in place: the failover changes taskflow-region's
+	// DB_MODE, and pulumi-kubernetes would otherwise replace the ConfigMap
+	// (delete first, since it is named) under running pods
+	// (pulumi-kubernetes@v4.32.0 provider option enableConfigMapMutable).
+	p, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{
+		Kubeconfig:             kubeconfig,
+		EnableConfigMapMutable: pulumi.Bool(true),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes provider: %w", err)
 	}

@@ -26,6 +26,22 @@ func assertSecureDefaults(t *testing.T, m *pulumimock.Recorder) {
 	}
 	assert.Equal(t, "API", cluster.Inputs["authenticationMode"].StringValue(), "EKS access entries, not the creator alone")
 	assert.True(t, cluster.Inputs["skipDefaultNodeGroup"].BoolValue(), "no AL2 launch-configuration node group")
+	// Access entries are ours, not pulumi-eks's (pulumi/pulumi-eks#1435
+	// breaks reading `core` from Go when pulumi-eks makes any): the operator
+	// role is cluster admin, the CI preview role reads.
+	assert.NotContains(t, cluster.Inputs, resource.PropertyKey("accessEntries"))
+	require.Len(t, cluster.Inputs["instanceRoles"].ArrayValue(), 1, "the node role is ours")
+	policies := map[string]string{}
+	for _, a := range m.ByType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") {
+		policies[a.Inputs["principalArn"].StringValue()] = a.Inputs["policyArn"].StringValue()
+	}
+	assert.Equal(t, map[string]string{
+		"arn:aws:iam::123456789012:role/taskflow-oncall":     region.ClusterAdminPolicy,
+		"arn:aws:iam::123456789012:role/taskflow-ci-preview": region.AdminViewPolicy,
+	}, policies)
+	for _, e := range m.ByType("aws:eks/accessEntry:AccessEntry") {
+		assert.Equal(t, "STANDARD", e.Inputs["type"].StringValue())
+	}
 
 	// IMDSv2 only, and pods kept away from the node role (hop limit 1).
 	lt := m.One(t, "aws:ec2/launchTemplate:LaunchTemplate")

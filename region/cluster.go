@@ -7,9 +7,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/taskflow/taskflow-dr/policy"
 )
 
 // Access policies of the EKS access entries
@@ -76,6 +79,10 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 	if cfg.EndpointPublicAccess {
 		publicAccessCidrs = pulumi.ToStringArray(cfg.PublicAccessCIDRs)
 	}
+	nodeRole, err := b.nodeRole()
+	if err != nil {
+		return nil, err
+	}
 	useDefaultVpcCni, skipDefaultNodeGroup := true, true
 	authMode := eks.AuthenticationModeApi
 	c, err := eks.NewCluster(b.ctx, b.child("eks"), &eks.ClusterArgs{
@@ -96,7 +103,13 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		UseDefaultVpcCni:     &useDefaultVpcCni,
 		SkipDefaultNodeGroup: &skipDefaultNodeGroup,
 		AuthenticationMode:   &authMode,
-		AccessEntries:        b.accessEntries(),
+		// Our node role, given explicitly, and access entries of our own
+		// (accessEntries below) rather than pulumi-eks's: with API mode,
+		// any access entry pulumi-eks makes (its default instance role's
+		// included) breaks reading `core` from Go in v2.8.1
+		// ("expected a eks.AccessEntry, got *eks.AccessEntry":
+		// pulumi/pulumi-eks#1435, fixed only by #1481 in v3).
+		InstanceRoles: iam.RoleArray{nodeRole},
 		// pulumi-eks's own Kubernetes calls assume the operator role too,
 		// so any engineer who can assume it can run `pulumi up`.
 		ProviderCredentialOpts: &eks.KubeconfigOptionsArgs{RoleArn: pulumi.String(b.args.Access.OperatorRoleArns[0])},
@@ -106,6 +119,9 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		return nil, fmt.Errorf("region %s: eks cluster: %w", b.name, err)
 	}
 
+	if err := b.accessEntries(c.EksCluster.Name()); err != nil {
+		return nil, err
+	}
 	if _, err := awseks.NewAddon(b.ctx, b.child("vpc-cni"), &awseks.AddonArgs{
 		ClusterName:              c.EksCluster.Name(),
 		AddonName:                pulumi.String("vpc-cni"),
@@ -115,7 +131,7 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 		return nil, fmt.Errorf("region %s: vpc-cni add-on: %w", b.name, err)
 	}
 
-	ng, err := b.nodeGroup(c, net, nodes)
+	ng, err := b.nodeGroup(c, net, nodes, nodeRole)
 	if err != nil {
 		return nil, err
 	}
@@ -140,25 +156,71 @@ func (b *builder) cluster(net *network, key *kms.Key) (*cluster, error) {
 }
 
 // accessEntries gives each operator role cluster admin and the CI preview
-// role read-only access, cluster-wide.
-func (b *builder) accessEntries() map[string]eks.AccessEntryArgs {
-	scope := awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")}
-	entry := func(role, policyArn string) eks.AccessEntryArgs {
-		return eks.AccessEntryArgs{
+// role read-only access, cluster-wide. The node role needs none of ours:
+// EKS creates the EC2_LINUX entry of a managed node group's role itself
+// (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html).
+func (b *builder) accessEntries(cluster pulumi.StringInput) error {
+	grant := func(part, role, policyArn string) error {
+		entry, err := awseks.NewAccessEntry(b.ctx, b.child(part), &awseks.AccessEntryArgs{
+			ClusterName:  cluster,
 			PrincipalArn: pulumi.String(role),
-			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
-				"policy": eks.AccessPolicyAssociationArgs{PolicyArn: pulumi.String(policyArn), AccessScope: scope},
-			},
+			Type:         pulumi.String("STANDARD"),
+		}, b.opts()...)
+		if err != nil {
+			return fmt.Errorf("region %s: access entry for %s: %w", b.name, role, err)
+		}
+		if _, err := awseks.NewAccessPolicyAssociation(b.ctx, b.child(part+"-policy"), &awseks.AccessPolicyAssociationArgs{
+			ClusterName:  cluster,
+			PrincipalArn: entry.PrincipalArn,
+			PolicyArn:    pulumi.String(policyArn),
+			AccessScope:  awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+		}, b.opts()...); err != nil {
+			return fmt.Errorf("region %s: access policy for %s: %w", b.name, role, err)
+		}
+		return nil
+	}
+	for i, role := range b.args.Access.OperatorRoleArns {
+		if err := grant(fmt.Sprintf("operator-%d", i), role, ClusterAdminPolicy); err != nil {
+			return err
 		}
 	}
-	entries := map[string]eks.AccessEntryArgs{}
-	for i, role := range b.args.Access.OperatorRoleArns {
-		entries[fmt.Sprintf("operator-%d", i)] = entry(role, ClusterAdminPolicy)
-	}
 	if r := b.args.Access.PreviewRoleArn; r != "" {
-		entries["preview"] = entry(r, AdminViewPolicy)
+		return grant("preview", r, AdminViewPolicy)
 	}
-	return entries
+	return nil
+}
+
+// nodeRolePolicies are the managed policies a node needs: join the cluster,
+// run the VPC CNI, pull images (https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html).
+var nodeRolePolicies = []string{
+	"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+	"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+	"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+}
+
+// nodeRole is the managed node group's instance role.
+func (b *builder) nodeRole() (*iam.Role, error) {
+	trust, err := policy.Document{Version: "2012-10-17", Statement: []policy.Statement{{
+		Effect: "Allow", Principal: map[string]any{"Service": "ec2.amazonaws.com"}, Action: "sts:AssumeRole",
+	}}}.JSON()
+	if err != nil {
+		return nil, err
+	}
+	role, err := iam.NewRole(b.ctx, b.child("node-role"), &iam.RoleArgs{
+		Description:      pulumi.Sprintf("TaskFlow DR %s worker nodes", b.args.ClusterName),
+		AssumeRolePolicy: pulumi.String(trust),
+	}, b.opts()...)
+	if err != nil {
+		return nil, fmt.Errorf("region %s: node role: %w", b.name, err)
+	}
+	for i, arn := range nodeRolePolicies {
+		if _, err := iam.NewRolePolicyAttachment(b.ctx, b.child(fmt.Sprintf("node-role-%d", i)), &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String(arn),
+		}, b.opts()...); err != nil {
+			return nil, fmt.Errorf("region %s: node role policy %s: %w", b.name, arn, err)
+		}
+	}
+	return role, nil
 }
 
 // nodeGroup is the managed node group: AL2023 (EKS configures nodeadm
@@ -167,7 +229,7 @@ func (b *builder) accessEntries() map[string]eks.AccessEntryArgs {
 // sized from config, in the private subnets, on a launch template that
 // requires IMDSv2 with a hop limit of 1, an encrypted gp3 root volume and
 // our node security group next to the cluster's.
-func (b *builder) nodeGroup(c *eks.Cluster, net *network, nodes *ec2.SecurityGroup) (*eks.ManagedNodeGroup, error) {
+func (b *builder) nodeGroup(c *eks.Cluster, net *network, nodes *ec2.SecurityGroup, nodeRole *iam.Role) (*eks.ManagedNodeGroup, error) {
 	cfg := b.args.Cluster
 	lt, err := ec2.NewLaunchTemplate(b.ctx, b.child("nodes-lt"), &ec2.LaunchTemplateArgs{
 		Description: pulumi.String("TaskFlow managed nodes: IMDSv2 only, hop limit 1, encrypted root volume"),
@@ -211,10 +273,7 @@ func (b *builder) nodeGroup(c *eks.Cluster, net *network, nodes *ec2.SecurityGro
 	ng, err := eks.NewManagedNodeGroup(b.ctx, b.child("nodes-mng"), &eks.ManagedNodeGroupArgs{
 		Cluster:       c,
 		NodeGroupName: pulumi.String(b.args.ClusterName + "-nodes"),
-		// The instance role pulumi-eks makes for the cluster (worker,
-		// CNI and ECR read-only policies) with its EC2_LINUX access entry
-		// (pulumi-eks@v2.8.1:nodejs/eks/cluster.ts:768-792, 850-864).
-		NodeRole:      c.InstanceRoles.Index(pulumi.Int(0)),
+		NodeRole:      nodeRole,
 		AmiType:       pulumi.String(cfg.AMIType),
 		InstanceTypes: pulumi.StringArray{pulumi.String(cfg.InstanceType)},
 		SubnetIds:     net.privateSubnetIds(),
