@@ -24,9 +24,10 @@ const (
 const metricRetention = 3 * time.Hour
 
 type cloudwatchState struct {
-	series map[string]*series // by seriesKey
-	alarms map[string]*alarm  // by name
-	tags   map[string][]Tag   // by alarm ARN
+	series     map[string]*series // by seriesKey
+	alarms     map[string]*alarm  // by name
+	tags       map[string][]Tag   // by alarm ARN
+	dashboards map[string]*dashboard
 }
 
 func newCloudWatchState() *cloudwatchState {
@@ -84,6 +85,7 @@ func (c *Cloud) registerCloudWatch() {
 	register(c, "monitoring", "ListTagsForResource", false, c.cwListTags)
 	register(c, "monitoring", "TagResource", false, c.cwTagResource)
 	register(c, "monitoring", "UntagResource", false, c.cwUntagResource)
+	c.registerDashboards()
 }
 
 // validUnits are StandardUnit's values

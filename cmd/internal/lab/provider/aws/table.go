@@ -178,6 +178,40 @@ func genericTypes() []gen {
 				return map[string]any{"arn": arn("ec2", region(c), "launch-template/"+id), "latestVersion": 1, "defaultVersion": 1}
 			},
 		},
+		// ---- S3 (the ALB access-log bucket) -----------------------------
+		{
+			// internal/service/s3/bucket.go: bucket, bucket_prefix,
+			// object_lock_enabled ForceNew; with bucket_prefix the name is
+			// the prefix and a 26-character unique suffix
+			// (id.PrefixedUniqueId, terraform-plugin-sdk helper/id).
+			token: "aws:s3/bucketV2:BucketV2", tags: true,
+			forceNew: []string{"bucket", "bucketPrefix", "objectLockEnabled"},
+			defaults: map[string]any{"forceDestroy": false},
+			id: func(_ *provider.Ctx, in provider.Props) string {
+				if b := provider.Str(in, "bucket"); b != "" {
+					return b
+				}
+				return provider.Str(in, "bucketPrefix") + provider.RandomHex(26)
+			},
+			outs: func(c *provider.Ctx, id string, _ provider.Props) map[string]any {
+				// https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+				return map[string]any{
+					"bucket": id, "arn": "arn:aws:s3:::" + id, "region": region(c),
+					"bucketDomainName":         id + ".s3.amazonaws.com",
+					"bucketRegionalDomainName": id + ".s3." + region(c) + ".amazonaws.com",
+				}
+			},
+		},
+		// internal/service/s3/bucket_public_access_block.go,
+		// bucket_ownership_controls.go, bucket_policy.go: bucket ForceNew;
+		// bucket_server_side_encryption_configuration.go and
+		// bucket_lifecycle_configuration.go: bucket, expected_bucket_owner
+		// ForceNew. Each is identified by its bucket.
+		{token: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", forceNew: []string{"bucket"}, id: idName("bucket")},
+		{token: "aws:s3/bucketOwnershipControls:BucketOwnershipControls", forceNew: []string{"bucket"}, id: idName("bucket")},
+		{token: "aws:s3/bucketPolicy:BucketPolicy", forceNew: []string{"bucket"}, id: idName("bucket")},
+		{token: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", forceNew: []string{"bucket", "expectedBucketOwner"}, id: idName("bucket")},
+		{token: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", forceNew: []string{"bucket", "expectedBucketOwner"}, id: idName("bucket")},
 		// ---- KMS ---------------------------------------------------------
 		{
 			// internal/service/kms/key.go: custom_key_store_id,
