@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 GO_FILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
 
-.PHONY: test fmt-check vet go-test scripts-test workflows-lint deploy preview lab docs agent-image
+.PHONY: test fmt-check vet go-test scripts-test workflows-lint deploy preview lab lab-sequential lab-faults lab-bin docs agent-image
 
 # The lab's real Pulumi CLI, built from the Go module proxy in a module of
 # its own (tools/pulumi) so the program's go.mod stays lean. ~5-7 min cold.
@@ -55,13 +55,36 @@ preview:
 	pulumi preview --stack primary
 	pulumi preview --stack standby
 
-## lab: rehearse failover and failback locally (PostgreSQL, Route 53 simulator,
-## the real Pulumi CLI, runbooks/bin/dr unmodified); rewrites
-## runbooks/gameday/lab-rehearsal.md and .png
-lab: $(PULUMI_CLI)
-	cd cmd && go build -o ../$(LAB_BIN)/drlab ./drlab
-	$(LAB_BIN)/drlab --pulumi $(PULUMI_CLI) --record runbooks/gameday/lab-rehearsal.md
+## lab: rehearse failover and failback locally: the real program through the
+## real Pulumi engine, the real AWS CLI, real PostgreSQL replication, a DR
+## agent per region; rewrites runbooks/gameday/lab-rehearsal.md and .png
+lab: lab-bin
+	$(LAB_BIN)/drlab --bin $(LAB_BIN) --record runbooks/gameday/lab-rehearsal.md
 
+## lab-sequential: the same scenario with the failover's waits one after
+## another (the baseline the parallel run is compared with)
+lab-sequential: lab-bin
+	$(LAB_BIN)/drlab --bin $(LAB_BIN) --sequential --record runbooks/gameday/lab-rehearsal-sequential.md
+
+## lab-faults: every dr command killed after each of its steps and resumed,
+## and commands in the wrong phase; rewrites runbooks/gameday/lab-faults.md
+lab-faults: lab-bin
+	$(LAB_BIN)/drlab --bin $(LAB_BIN) --faults --scale 30 --record runbooks/gameday/lab-faults.md
+
+## lab-bin: what the lab runs: the CLI, the plugins (with the language host
+## beside the CLI), the agent, drlab and the prebuilt program
+lab-bin: $(PULUMI_CLI)
+	cd cmd && go build -o ../$(LAB_BIN)/drlab ./drlab
+	cd cmd && go build -o ../$(LAB_BIN)/drlab-plugins ./drlab-plugins
+	cd cmd && go build -o ../$(LAB_BIN)/dr-agent ./dr-agent
+	go build -o $(LAB_BIN)/taskflow-dr .
+	$(LAB_BIN)/drlab-plugins install-host $(LAB_BIN)
+
+# The CLI stamped with its version, as Pulumi's release build does
+# (pulumi/pulumi Makefile, -X .../common/version.Version): unstamped, the
+# engine skips its version checks.
+PULUMI_VERSION := v3.274.1
 $(PULUMI_CLI): tools/pulumi/go.mod tools/pulumi/go.sum
 	mkdir -p $(LAB_BIN)
-	cd tools/pulumi && go build -o ../../$(PULUMI_CLI) github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	cd tools/pulumi && go build -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
+	  -o ../../$(PULUMI_CLI) github.com/pulumi/pulumi/pkg/v3/cmd/pulumi

@@ -1,8 +1,8 @@
 // Command drlab rehearses the failover and failback locally (make lab), and
-// is also the lab's shims, through symlinks the rehearsal makes: as aws it
-// runs the real AWS CLI against the lab's endpoint (package shim); as
-// kubectl, getent or curl it answers from the lab cloud, its DNS and its
-// stand-in endpoints; as pulumi it is the old rehearsal's reconciler.
+// is also the lab's shims, through links the stage makes: as aws it runs
+// the real AWS CLI against the lab's endpoint; as kubectl, getent or curl
+// it answers from the lab cloud, its DNS and its stand-in endpoints
+// (package shim says why those three stay lab-answered).
 package main
 
 import (
@@ -13,45 +13,39 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/taskflow/taskflow-dr/cmd/internal/lab"
-	"github.com/taskflow/taskflow-dr/cmd/internal/lab/labenv"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/rehearsal"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/shim"
 )
 
 func main() {
-	switch tool := filepath.Base(os.Args[0]); {
-	case tool == "aws":
+	switch tool := filepath.Base(os.Args[0]); tool {
+	case "aws":
 		os.Exit(shim.RunAWS(os.Args[1:]))
-	case tool == "kubectl":
+	case "kubectl":
 		os.Exit(shim.RunKubectl(os.Args[1:]))
-	case tool == "getent" || tool == "curl":
+	case "getent", "curl":
 		os.Exit(shim.RunNet(tool, os.Args[1:]))
-	case slices.Contains(lab.ShimTools, tool):
-		os.Exit(lab.RunShim(tool, os.Args[1:]))
 	}
-	os.Exit(rehearse(os.Args[1:]))
+	os.Exit(run(os.Args[1:]))
 }
 
-func rehearse(args []string) int {
+// run parses the flags and runs the scenario or the fault matrix.
+func run(args []string) int {
 	fs := flag.NewFlagSet("drlab", flag.ContinueOnError)
-	repo := fs.String("repo", ".", "the repository (stack config, runbooks/bin/dr)")
-	pulumiBin := fs.String("pulumi", "", "the real Pulumi CLI (make lab builds it from tools/pulumi)")
-	record := fs.String("record", "runbooks/gameday/lab-rehearsal.md", "where the record goes (the chart goes beside it)")
-	scale := fs.Int("scale", 10, "divide Route 53's interval and TTL by this")
-	writeEvery := fs.Duration("write-interval", 100*time.Millisecond, "the app write load's pace")
+	repo := fs.String("repo", ".", "the repository (stack files, runbooks/bin/dr)")
+	bin := fs.String("bin", ".lab/bin", "where make lab put pulumi, drlab-plugins, dr-agent and the program (taskflow-dr)")
+	record := fs.String("record", "runbooks/gameday/lab-rehearsal.md", "where the record goes (the chart beside it)")
+	scale := fs.Int("scale", 10, "divide every AWS duration by this")
+	writeEvery := fs.Duration("write-interval", 100*time.Millisecond, "the app clients' write pace")
 	replDelay := fs.Duration("replication-delay", 250*time.Millisecond, "how long the standby's WAL stream is held back (cross-region replication lag)")
-	verbose := fs.Bool("v", false, "log every shimmed call")
+	sequential := fs.Bool("sequential", false, "run the failover's waits one after another (the baseline for the parallel run)")
+	faults := fs.Bool("faults", false, "run the fault matrix instead of the scenario")
 	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *pulumiBin == "" {
-		fmt.Fprintln(os.Stderr, "drlab: --pulumi PATH is required (make lab builds it)")
 		return 2
 	}
 	self, err := os.Executable()
@@ -61,7 +55,6 @@ func rehearse(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
 	// pg.TempRoot: a short directory the postgres user can enter (socket
 	// paths are limited to 107 bytes). Everything the lab writes is under
 	// it and the lab removes it, failed or not.
@@ -71,40 +64,28 @@ func rehearse(args []string) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	shims := filepath.Join(dir, "bin")
-	if err := linkShims(self, shims); err != nil {
-		fmt.Fprintln(os.Stderr, "drlab:", err)
-		return 1
-	}
 	start := time.Now()
 	logf := func(format string, a ...any) {
 		fmt.Printf("[lab %6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
 	}
-	quiet := func(format string, a ...any) {
-		if *verbose || len(format) < 5 || format[:5] != "shim:" {
-			logf(format, a...)
-		}
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	binDir := abs(*bin)
+	stage := rehearsal.StageOptions{
+		RepoDir: abs(*repo), Dir: dir, Scale: *scale, ReplicationDelay: *replDelay, Self: self, Logf: logf,
+		Pulumi: filepath.Join(binDir, "pulumi"), Plugins: filepath.Join(binDir, "drlab-plugins"),
+		Agent: filepath.Join(binDir, "dr-agent"), Program: filepath.Join(binDir, "taskflow-dr"),
 	}
-	repoAbs, _ := filepath.Abs(*repo)
-	recordAbs, _ := filepath.Abs(*record)
-	pulumiAbs, _ := filepath.Abs(*pulumiBin)
-	err = lab.Rehearse(ctx, lab.Options{
-		Dir:              filepath.Join(dir, "lab"),
-		RepoDir:          repoAbs,
-		PulumiBin:        pulumiAbs,
-		ShimDir:          shims,
-		Scale:            *scale,
-		ReplicationDelay: *replDelay,
-		Logf:             quiet,
-	}, lab.RehearsalOptions{
-		DRScript:          filepath.Join(repoAbs, "runbooks", "bin", "dr"),
-		Record:            recordAbs,
-		WriteInterval:     *writeEvery,
-		HeartbeatInterval: 200 * time.Millisecond,
-		ProbeInterval:     250 * time.Millisecond,
-		Out:               os.Stdout,
-	})
-	logf("rehearsal took %s; record: %s", time.Since(start).Round(time.Second), *record)
+	drScript := filepath.Join(stage.RepoDir, "runbooks", "bin", "dr")
+	if *faults {
+		err = rehearsal.RunFaults(ctx, rehearsal.FaultOptions{Stage: stage, DRScript: drScript, Record: abs(*record), Out: os.Stdout})
+	} else {
+		err = rehearsal.Run(ctx, rehearsal.Options{
+			Stage: stage, DRScript: drScript, Record: abs(*record), Sequential: *sequential,
+			WriteInterval: *writeEvery, HeartbeatInterval: 200 * time.Millisecond, ProbeInterval: 250 * time.Millisecond,
+			Out: os.Stdout,
+		})
+	}
+	logf("took %s; record: %s", time.Since(start).Round(time.Second), *record)
 	if left := leftovers(dir); len(left) > 0 {
 		err = errors.Join(err, fmt.Errorf("the lab left processes behind: %s", strings.Join(left, "; ")))
 	}
@@ -112,7 +93,7 @@ func rehearse(args []string) int {
 		fmt.Fprintln(os.Stderr, "drlab:", err)
 		return 1
 	}
-	fmt.Println("drlab: rehearsal passed")
+	fmt.Println("drlab: passed")
 	return 0
 }
 
@@ -129,18 +110,4 @@ func leftovers(dir string) []string {
 		out = append(out, filepath.Base(filepath.Dir(p))+": "+strings.ReplaceAll(strings.TrimSpace(string(raw)), "\x00", " "))
 	}
 	return out
-}
-
-// linkShims makes dir hold aws, kubectl, getent, curl and pulumi, each a
-// link to this binary.
-func linkShims(self, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("shim dir: %w", err)
-	}
-	for _, tool := range append(slices.Clone(labenv.ShimTools), lab.ShimTools...) {
-		if err := os.Symlink(self, filepath.Join(dir, tool)); err != nil {
-			return fmt.Errorf("shim %s: %w", tool, err)
-		}
-	}
-	return nil
 }

@@ -1139,9 +1139,12 @@ func (c *Cloud) sampleReplicas(ctx context.Context, r *region) {
 	var targets, writers []target
 	now := time.Now()
 	c.mu.Lock()
+	regionDown := c.down[r.name]
 	for _, db := range r.rds.instances {
 		switch {
 		case db.data == nil || db.status() != statusAvailable:
+		case regionDown && db.source == nil:
+			// A cut region's writers are gone with it: nothing writes there.
 		case db.source != nil:
 			targets = append(targets, target{db, db.data})
 		case now.Sub(db.internalAt) >= c.scaled(c.timings.RDSInternalWrite):

@@ -213,6 +213,10 @@ func (e *Engine) writeProject() error {
 	return nil
 }
 
+// CLI is the Pulumi CLI the engine runs (with the lab's language host
+// beside it): the runbook's `pulumi` must be this one.
+func (e *Engine) CLI() string { return e.cli }
+
 // ProjectDir is the directory the CLI runs in.
 func (e *Engine) ProjectDir() string { return e.projectDir }
 

@@ -56,9 +56,26 @@ func RunKubectl(args []string) int {
 type kubeArgs struct {
 	words                                       []string
 	kubeconfig, namespace, output, raw, timeout string
+	requestTimeout                              time.Duration
+	selector                                    string
 	replicas                                    *int
 	noHeaders, overwrite, all                   bool
 	waitFor                                     string
+}
+
+// requestTimeout parses --request-timeout the way client-go does: a bare
+// integer is seconds, anything else must carry a unit, and a negative value
+// is refused. kubernetes/client-go tools/clientcmd/client_config.go
+// (getClientConfig: "timeout must be a positive integer or a duration").
+func requestTimeout(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fail(fmt.Sprintf("error: Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h): %s", v))
+	}
+	return d, nil
 }
 
 // fail is an error kubectl prints as is, with exit status 1.
@@ -101,6 +118,11 @@ func parseKubectl(args []string) (kubeArgs, error) {
 			k.raw, err = value(&i, "--raw")
 		case a == "--timeout" || strings.HasPrefix(a, "--timeout="):
 			k.timeout, err = value(&i, "--timeout")
+		case a == "--request-timeout" || strings.HasPrefix(a, "--request-timeout="):
+			var v string
+			if v, err = value(&i, "--request-timeout"); err == nil {
+				k.requestTimeout, err = requestTimeout(v)
+			}
 		case a == "--for" || strings.HasPrefix(a, "--for="):
 			k.waitFor, err = value(&i, "--for")
 		case a == "--replicas" || strings.HasPrefix(a, "--replicas="):
@@ -112,6 +134,12 @@ func parseKubectl(args []string) (kubeArgs, error) {
 				}
 				k.replicas = &n
 			}
+		case a == "-l" || a == "--selector" || strings.HasPrefix(a, "--selector=") || strings.HasPrefix(a, "-l="):
+			name := "--selector"
+			if strings.HasPrefix(a, "-l") {
+				name = "-l"
+			}
+			k.selector, err = value(&i, name)
 		case a == "--no-headers":
 			k.noHeaders = true
 		case a == "--overwrite":
@@ -264,7 +292,14 @@ type kubeCall struct {
 }
 
 func (c *kubeCall) call(op string, in, out any) error {
-	err := c.k.Client.Call(c.ctx, c.region, "kubernetes", op, in, out)
+	// --request-timeout bounds each request, not the whole command.
+	ctx := c.ctx
+	if c.args.requestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.args.requestTimeout)
+		defer cancel()
+	}
+	err := c.k.Client.Call(ctx, c.region, "kubernetes", op, in, out)
 	var ae *rpc.APIError
 	switch {
 	case err == nil:
@@ -398,11 +433,95 @@ func splitPath(p string) []string {
 }
 
 func (c *kubeCall) nodes() ([]cloud.KubeNode, error) {
+	match, err := parseSelector(c.args.selector)
+	if err != nil {
+		return nil, err
+	}
 	var out cloud.ListNodesOutput
 	if err := c.call("ListNodes", &cloud.KubeClusterInput{ClusterName: &c.cluster}, &out); err != nil {
 		return nil, err
 	}
-	return out.Nodes, nil
+	var nodes []cloud.KubeNode
+	for _, n := range out.Nodes {
+		if match(nodeLabels(n)) {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes, nil
+}
+
+// nodeLabels are the labels EKS and the kubelet put on a managed node group's
+// node that a selector may name:
+// https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
+// (eks.amazonaws.com/nodegroup) and kubernetes.io/hostname.
+func nodeLabels(n cloud.KubeNode) map[string]string {
+	return map[string]string{
+		"eks.amazonaws.com/nodegroup": n.Nodegroup,
+		"kubernetes.io/hostname":      n.Name,
+	}
+}
+
+// parseSelector parses the equality-based label selectors kubectl takes
+// (k=v, k==v, k!=v, k, !k, comma-joined: all must hold):
+// https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
+// Set-based ones (in, notin) are refused rather than ignored.
+func parseSelector(sel string) (func(map[string]string) bool, error) {
+	type term struct {
+		key, value string
+		op         string // "=", "!=", "exists", "!exists"
+	}
+	var terms []term
+	if strings.TrimSpace(sel) != "" {
+		for _, part := range strings.Split(sel, ",") {
+			part = strings.TrimSpace(part)
+			var t term
+			switch {
+			case strings.Contains(part, " in ") || strings.Contains(part, " notin ") || strings.ContainsAny(part, "()"):
+				return nil, fail(fmt.Sprintf("error: the lab's kubectl takes equality-based selectors only, got %q", part))
+			case strings.Contains(part, "!="):
+				k, v, _ := strings.Cut(part, "!=")
+				t = term{key: k, value: v, op: "!="}
+			case strings.Contains(part, "=="):
+				k, v, _ := strings.Cut(part, "==")
+				t = term{key: k, value: v, op: "="}
+			case strings.Contains(part, "="):
+				k, v, _ := strings.Cut(part, "=")
+				t = term{key: k, value: v, op: "="}
+			case strings.HasPrefix(part, "!"):
+				t = term{key: part[1:], op: "!exists"}
+			default:
+				t = term{key: part, op: "exists"}
+			}
+			if t.key == "" {
+				return nil, fail(fmt.Sprintf("error: unable to parse requirement: found '%s', expected: identifier", part))
+			}
+			terms = append(terms, t)
+		}
+	}
+	return func(labels map[string]string) bool {
+		for _, t := range terms {
+			v, ok := labels[t.key]
+			switch t.op {
+			case "=":
+				if !ok || v != t.value {
+					return false
+				}
+			case "!=":
+				if ok && v == t.value {
+					return false
+				}
+			case "exists":
+				if !ok {
+					return false
+				}
+			case "!exists":
+				if ok {
+					return false
+				}
+			}
+		}
+		return true
+	}, nil
 }
 
 // getNodes prints kubectl's node table: NAME STATUS ROLES AGE VERSION.

@@ -206,6 +206,89 @@ func ecrReplicationType() *provider.Type {
 	}
 }
 
+// templateRequest is Create/UpdateRepositoryCreationTemplate's request from
+// the resource's inputs
+// (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepositoryCreationTemplate.html).
+func templateRequest(in provider.Props) map[string]any {
+	req := map[string]any{"prefix": provider.Str(in, "prefix"), "appliedFor": provider.Strs(in, "appliedFors")}
+	optional(req, in, map[string]string{
+		"description": "description", "imageTagMutability": "imageTagMutability", "repositoryPolicy": "repositoryPolicy",
+		"lifecyclePolicy": "lifecyclePolicy", "customRoleArn": "customRoleArn",
+	})
+	if enc := firstObj(in, "encryptionConfigurations"); enc != nil {
+		e := map[string]any{"encryptionType": provider.Str(enc, "encryptionType")}
+		if k := provider.Str(enc, "kmsKey"); k != "" {
+			e["kmsKey"] = k
+		}
+		req["encryptionConfiguration"] = e
+	}
+	if tags := provider.Obj(in, "resourceTags"); tags != nil {
+		var list []map[string]string
+		for k, v := range tags.Mappable() {
+			list = append(list, map[string]string{"Key": k, "Value": fmt.Sprint(v)})
+		}
+		req["resourceTags"] = list
+	}
+	return req
+}
+
+// ecrCreationTemplateType is a registry's repository creation template: the
+// settings ECR gives a repository it creates by replication. The lab cloud
+// holds it so that a replicated repository really gets them.
+func ecrCreationTemplateType() *provider.Type {
+	call := func(c *provider.Ctx, op string, in provider.Props) error {
+		cloud, err := c.Cloud()
+		if err != nil {
+			return err
+		}
+		return cloud.Call(c, region(c), "ecr", op, templateRequest(in), nil)
+	}
+	outs := func() provider.Props {
+		return provider.Props{"registryId": resource.NewProperty(Account())}
+	}
+	return &provider.Type{
+		Token: "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+		// tfaws internal/service/ecr/repository_creation_template.go: prefix
+		// ForceNew; everything else UpdateRepositoryCreationTemplate.
+		ForceNew: []string{"prefix"},
+		Create: func(c *provider.Ctx, in provider.Props) (string, provider.Props, error) {
+			prefix := provider.Str(in, "prefix")
+			if err := call(c, "CreateRepositoryCreationTemplate", in); err != nil {
+				return "", nil, fmt.Errorf("creating ECR Repository Creation Template (%s): %w", prefix, err)
+			}
+			return prefix, outs(), nil
+		},
+		Update: func(c *provider.Ctx, id string, _, _, news, _ provider.Props) (provider.Props, error) {
+			if err := call(c, "UpdateRepositoryCreationTemplate", news); err != nil {
+				return nil, fmt.Errorf("updating ECR Repository Creation Template (%s): %w", id, err)
+			}
+			return outs(), nil
+		},
+		Read: func(c *provider.Ctx, id string, olds, oldInputs provider.Props) (provider.Props, provider.Props, error) {
+			cloud, err := c.Cloud()
+			if err != nil {
+				return nil, nil, err
+			}
+			err = cloud.Call(c, region(c), "ecr", "DescribeRepositoryCreationTemplates", map[string]any{"prefixes": []string{id}}, nil)
+			if cloudrpc.IsCode(err, "TemplateNotFoundException") {
+				return nil, nil, nil
+			}
+			return olds, oldInputs, err
+		},
+		Delete: func(c *provider.Ctx, id string, _ provider.Props) error {
+			cloud, err := c.Cloud()
+			if err != nil {
+				return err
+			}
+			err = cloud.Call(c, region(c), "ecr", "DeleteRepositoryCreationTemplate", map[string]any{"prefix": id}, nil)
+			if cloudrpc.IsCode(err, "TemplateNotFoundException") {
+				return nil
+			}
+			return err
+		},
+	}
+}
+
 func launchConfigurationType() *provider.Type {
 	return &provider.Type{
 		Token: "aws:ec2/launchConfiguration:LaunchConfiguration",

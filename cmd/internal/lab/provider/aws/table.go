@@ -35,6 +35,7 @@ func types() []*provider.Type {
 		secretVersionType(),
 		ecrRepositoryType(),
 		ecrReplicationType(),
+		ecrCreationTemplateType(),
 		launchConfigurationType(),
 	)
 	return out
@@ -569,16 +570,6 @@ func genericTypes() []gen {
 			token:    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
 			forceNew: []string{"repository", "policy"},
 			id:       idName("repository"),
-			outs: func(*provider.Ctx, string, provider.Props) map[string]any {
-				return map[string]any{"registryId": Account()}
-			},
-		},
-		{
-			// internal/service/ecr/repository_creation_template.go: prefix
-			// ForceNew.
-			token:    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
-			forceNew: []string{"prefix"},
-			id:       idName("prefix"),
 			outs: func(*provider.Ctx, string, provider.Props) map[string]any {
 				return map[string]any{"registryId": Account()}
 			},
