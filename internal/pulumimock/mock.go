@@ -53,7 +53,10 @@ type Recorder struct {
 	stack     string
 	region    string // the stack's, for resources read without a provider
 	resources []*Registered
-	invokes   []string
+	// reads are the resources the program read rather than registered
+	// (StackReferences), apart from Run's own.
+	reads   []*Registered
+	invokes []string
 	// PeerOutputs is what the StackReference to the peer returns.
 	peerOutputs map[string]any
 	// refs are resources read before the program runs, which the eks
@@ -111,8 +114,11 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	r.ID, r.Outputs = id, outputs
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if args.ReadRPC == nil {
+	switch {
+	case args.ReadRPC == nil:
 		m.resources = append(m.resources, r)
+	case !strings.HasPrefix(args.Name, "mock-"):
+		m.reads = append(m.reads, r)
 	}
 	return id, outputs, nil
 }
@@ -290,6 +296,20 @@ func (m *Recorder) Named(t testing.TB, typ, name string) *Registered {
 	}
 	t.Fatalf("no %s named %s among %v", typ, name, Names(m.ByType(typ)))
 	return nil
+}
+
+// Reads returns the resources of a type the program read (a
+// StackReference is read, not registered), in order.
+func (m *Recorder) Reads(typ string) []*Registered {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Registered
+	for _, r := range m.reads {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // All returns every registration, in order.
