@@ -224,7 +224,7 @@ func TestNetworkFollowsTheLayout(t *testing.T) {
 }
 
 // TestLaunchTemplate: the managed nodes boot AL2023 from EKS's own AMI (no
-// image in the template, so EKS bootstraps them: 
+// image in the template, so EKS bootstraps them:
 // https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html),
 // require IMDSv2 with a hop limit of 1 so pods cannot reach the node
 // role's credentials
