@@ -35,8 +35,8 @@ const (
 func standbyArgs() *Args {
 	return &Args{
 		Name: "taskflow-dr-standby", Stack: "standby", Account: pulumimock.Account,
-		Own:  Side{Region: "eu-central-1", Cluster: "taskflow-dr-standby", AlbName: "taskflow-dr-standby-alb", DbInstanceID: "taskflow-dr-standby-db"},
-		Peer: Side{Region: "eu-west-1", Cluster: "taskflow-dr-primary", AlbName: "taskflow-dr-primary-alb", DbInstanceID: "taskflow-dr-primary-db"},
+		Own:          Side{Region: "eu-central-1", Cluster: "taskflow-dr-standby", AlbName: "taskflow-dr-standby-alb", DbInstanceID: "taskflow-dr-standby-db"},
+		Peer:         Side{Region: "eu-west-1", Cluster: "taskflow-dr-primary", AlbName: "taskflow-dr-primary-alb", DbInstanceID: "taskflow-dr-primary-db"},
 		AlbArnSuffix: pulumi.String(ownAlb), TargetGroupArnSuffix: pulumi.String(ownTG),
 		GateHealthCheckID: pulumi.String(gateID), EndpointHealthCheckID: pulumi.String(endpointID),
 		FenceAlarmName: fenceAlarm, FenceAlarmRegion: "eu-central-1",
