@@ -161,3 +161,38 @@ func TestWithAndCombineDoNotAlias(t *testing.T) {
 	c.Statement[0].Action = "changed"
 	assert.Equal(t, "s3:GetObject", a.Statement[0].Action)
 }
+
+// TestImageLifecycle: a rule with tagStatus "any" must have the highest
+// rulePriority, and priorities are unique
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html#lifecycle_policy_parameters).
+func TestImageLifecycle(t *testing.T) {
+	s, err := ImageLifecycle()
+	require.NoError(t, err)
+	var doc struct {
+		Rules []struct {
+			RulePriority int `json:"rulePriority"`
+			Selection    struct {
+				TagStatus   string `json:"tagStatus"`
+				CountType   string `json:"countType"`
+				CountNumber int    `json:"countNumber"`
+			} `json:"selection"`
+			Action struct{ Type string } `json:"action"`
+		} `json:"rules"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(s), &doc))
+	require.NotEmpty(t, doc.Rules)
+	seen, highest := map[int]bool{}, 0
+	for _, r := range doc.Rules {
+		assert.False(t, seen[r.RulePriority], "priority %d twice", r.RulePriority)
+		seen[r.RulePriority] = true
+		highest = max(highest, r.RulePriority)
+		assert.Equal(t, "expire", r.Action.Type)
+		assert.Positive(t, r.Selection.CountNumber)
+	}
+	for _, r := range doc.Rules {
+		if r.Selection.TagStatus == "any" {
+			assert.Equal(t, highest, r.RulePriority, "the tagStatus any rule is evaluated last")
+			assert.Equal(t, "imageCountMoreThan", r.Selection.CountType)
+		}
+	}
+}

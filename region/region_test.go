@@ -18,6 +18,8 @@ import (
 
 	"github.com/taskflow/taskflow-dr/config"
 	"github.com/taskflow/taskflow-dr/internal/pulumimock"
+	"github.com/taskflow/taskflow-dr/policy"
+	"github.com/taskflow/taskflow-dr/replication"
 )
 
 const (
@@ -614,38 +616,22 @@ func TestRepositories(t *testing.T) {
 	assert.Equal(t, pulumimock.Account, s.out["registryId"])
 }
 
-// TestLifecyclePolicy: a rule with tagStatus "any" must have the highest
-// rulePriority, and priorities are unique
-// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html#lifecycle_policy_parameters).
-func TestLifecyclePolicy(t *testing.T) {
-	s, err := LifecyclePolicy()
+// TestRepositoriesAreReplicated: both repositories' names start with the
+// replication filter (PREFIX_MATCH matches names that start with it:
+// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html),
+// and carry the lifecycle policy replication's creation template gives
+// their copies.
+func TestRepositoriesAreReplicated(t *testing.T) {
+	for _, name := range []string{RepositoryName, AgentRepositoryName} {
+		assert.True(t, strings.HasPrefix(name, replication.RepositoryPrefix), "%s is replicated", name)
+	}
+	want, err := policy.ImageLifecycle()
 	require.NoError(t, err)
-	var doc struct {
-		Rules []struct {
-			RulePriority int `json:"rulePriority"`
-			Selection    struct {
-				TagStatus   string `json:"tagStatus"`
-				CountType   string `json:"countType"`
-				CountNumber int    `json:"countNumber"`
-			} `json:"selection"`
-			Action struct{ Type string } `json:"action"`
-		} `json:"rules"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(s), &doc))
-	require.NotEmpty(t, doc.Rules)
-	seen, highest := map[int]bool{}, 0
-	for _, r := range doc.Rules {
-		assert.False(t, seen[r.RulePriority], "priority %d twice", r.RulePriority)
-		seen[r.RulePriority] = true
-		highest = max(highest, r.RulePriority)
-		assert.Equal(t, "expire", r.Action.Type)
-		assert.Positive(t, r.Selection.CountNumber)
-	}
-	for _, r := range doc.Rules {
-		if r.Selection.TagStatus == "any" {
-			assert.Equal(t, highest, r.RulePriority, "the tagStatus any rule is evaluated last")
-			assert.Equal(t, "imageCountMoreThan", r.Selection.CountType)
-		}
+	r := mustBuild(t, regionArgs(config.ModeWriter))
+	lifecycles := r.m.ByType("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+	require.Len(t, lifecycles, 2)
+	for _, l := range lifecycles {
+		assert.JSONEq(t, want, l.Inputs["policy"].StringValue())
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskflow/taskflow-dr/internal/pulumimock"
-	"github.com/taskflow/taskflow-dr/region"
+	"github.com/taskflow/taskflow-dr/policy"
 )
 
 // providers are the two the primary has: its own region (passed to the
@@ -68,8 +68,7 @@ func images(t *testing.T, withTemplate bool) (*pulumimock.Recorder, string, stri
 // TestReplicationCopiesOurRepositoriesToThePeer: one rule to this
 // account's registry in the peer region, filtered by PREFIX_MATCH, which
 // matches every repository name that starts with the filter
-// (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html):
-// both of ours.
+// (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html).
 func TestReplicationCopiesOurRepositoriesToThePeer(t *testing.T) {
 	m, dest, _ := images(t, false)
 	cfg := m.One(t, "aws:ecr/replicationConfiguration:ReplicationConfiguration")
@@ -85,9 +84,8 @@ func TestReplicationCopiesOurRepositoriesToThePeer(t *testing.T) {
 	require.Len(t, filters, 1)
 	filter := filters[0].ObjectValue()
 	assert.Equal(t, "PREFIX_MATCH", filter["filterType"].StringValue())
-	for _, repo := range []string{region.RepositoryName, region.AgentRepositoryName} {
-		assert.True(t, strings.HasPrefix(repo, filter["filter"].StringValue()), "the filter matches %s", repo)
-	}
+	// Our repositories start with it (region_test.go checks their names).
+	assert.Equal(t, RepositoryPrefix, filter["filter"].StringValue())
 	assert.Equal(t, "eu-central-1", dest)
 	assert.Empty(t, m.ByType("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"), "the standby's replication needs no template")
 	assert.Empty(t, m.ByType("aws:iam/role:Role"))
@@ -114,7 +112,7 @@ func TestCreationTemplateInThePeerRegion(t *testing.T) {
 	assert.Equal(t, "KMS", enc[0].ObjectValue()["encryptionType"].StringValue())
 	assert.NotContains(t, enc[0].ObjectValue(), resource.PropertyKey("kmsKey"),
 		"the peer region's AWS-managed ECR key: the standby's own key does not exist yet")
-	lifecycle, err := region.LifecyclePolicy()
+	lifecycle, err := policy.ImageLifecycle()
 	require.NoError(t, err)
 	assert.JSONEq(t, lifecycle, in["lifecyclePolicy"].StringValue(), "the same lifecycle as the repositories we create")
 
