@@ -139,15 +139,14 @@ func TestGateThreshold(t *testing.T) {
 // serves the app host's certificate), from Route 53's minimum of three
 // checker regions ("Minimum number of 3 items":
 // https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html, Regions),
-// at a request interval Route 53 accepts (10 or 30: same page,
-// RequestInterval).
+// at the configured interval and threshold (config validates them).
 func TestEndpointProbe(t *testing.T) {
 	m, _ := failover(t, primaryArgs(false))
 	in := healthCheck(t, m, "HTTPS").Inputs
 	assert.Equal(t, target, in["fqdn"].StringValue())
 	assert.Equal(t, 443.0, in["port"].NumberValue())
 	assert.Equal(t, "/healthz", in["resourcePath"].StringValue())
-	assert.Contains(t, []float64{10, 30}, in["requestInterval"].NumberValue())
+	assert.Equal(t, 10.0, in["requestInterval"].NumberValue())
 	assert.Equal(t, 3.0, in["failureThreshold"].NumberValue())
 	assert.True(t, in["enableSni"].BoolValue())
 	regions := in["regions"].ArrayValue()
@@ -273,7 +272,7 @@ func TestValidationRecordHasOneOwner(t *testing.T) {
 	assert.Equal(t, []resource.PropertyValue{dvo["resourceRecordValue"]}, rec.Inputs["records"].ArrayValue())
 	assert.Equal(t, pulumimock.ZoneID, rec.Inputs["zoneId"].StringValue())
 	// The owner adopts a record left by an earlier owner instead of failing
-	// on it (allowOverwrite: pulumi-aws@v6.83.4:sdk/go/aws/route53/record.go:407).
+	// on it (allowOverwrite: pulumi-aws@v6.83.4:sdk/go/aws/route53/record.go:491-494).
 	assert.True(t, rec.Inputs["allowOverwrite"].BoolValue())
 	validation := owner.One(t, "aws:acm/certificateValidation:CertificateValidation")
 	assert.Equal(t, []resource.PropertyValue{rec.Outputs["fqdn"]}, validation.Inputs["validationRecordFqdns"].ArrayValue(),

@@ -96,7 +96,7 @@ func TestReplicationCopiesOurRepositoriesToThePeer(t *testing.T) {
 // the replication configuration exists, so even the first replicated push
 // gets immutable tags and KMS. KMS in a template needs a role ECR assumes
 // ("Required if using repository tags or KMS encryption":
-// pulumi-aws@v6.83.4:sdk/go/aws/ecr/repositoryCreationTemplate.go:183;
+// pulumi-aws@v6.83.4:sdk/go/aws/ecr/repositoryCreationTemplate.go:126;
 // https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html).
 func TestCreationTemplateInThePeerRegion(t *testing.T) {
 	m, _, prefix := images(t, true)
