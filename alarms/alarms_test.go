@@ -75,14 +75,6 @@ func (r alarmsRun) topicIn(t *testing.T, region string) *pulumimock.Registered {
 	return found[0]
 }
 
-func arns(v resource.PropertyValue) []string {
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
-}
-
 // TestEmailSubscribesEveryTopic: with an address, each topic has one e-mail
 // subscription, made in the topic's own region (SNS is a regional API: a
 // subscription is created at the topic's regional endpoint,
@@ -166,8 +158,8 @@ func TestHealthAlarmLivesInUsEast1(t *testing.T) {
 	assert.Equal(t, "breaching", in["treatMissingData"].StringValue(), "no data from Route 53 is not good news")
 
 	topic := r.topicIn(t, "us-east-1").Outputs["arn"].StringValue()
-	assert.Equal(t, []string{topic}, arns(in["alarmActions"]))
-	assert.Equal(t, []string{topic}, arns(in["okActions"]))
+	assert.Equal(t, []string{topic}, pulumimock.Strings(in["alarmActions"]))
+	assert.Equal(t, []string{topic}, pulumimock.Strings(in["okActions"]))
 	assert.Equal(t, topic, r.out["healthTopic"])
 	assert.Equal(t, alarm.Outputs["name"].StringValue(), r.out["healthAlarm"])
 	assert.Contains(t, r.out["topic"], ":eu-west-1:")
@@ -196,8 +188,8 @@ func TestReplicaDelayAlarm(t *testing.T) {
 	assert.Equal(t, "breaching", in["treatMissingData"].StringValue())
 	assert.Equal(t, in["evaluationPeriods"].NumberValue(), in["datapointsToAlarm"].NumberValue(), "every datapoint of the window breaches")
 	topic := r.topicIn(t, "eu-west-1").Outputs["arn"].StringValue()
-	assert.Equal(t, []string{topic}, arns(in["alarmActions"]))
-	assert.Equal(t, []string{topic}, arns(in["okActions"]))
+	assert.Equal(t, []string{topic}, pulumimock.Strings(in["alarmActions"]))
+	assert.Equal(t, []string{topic}, pulumimock.Strings(in["okActions"]))
 	assert.Equal(t, alarm.Outputs["name"].StringValue(), r.out["delayAlarm"])
 	assert.Equal(t, "", r.out["healthAlarm"], "no health alarm on this stack")
 	assert.Equal(t, "", r.out["healthTopic"])

@@ -123,14 +123,6 @@ func mustBuild(t *testing.T, args *Args) regionRun {
 	return r
 }
 
-func strs(v resource.PropertyValue) []string {
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
-}
-
 // TestSubnetLayout: three private quarters for pods (the VPC CNI gives
 // every pod an address from the node's subnet), three public sixteenths in
 // the last quarter; none overlaps, all inside the VPC.
@@ -256,7 +248,7 @@ func TestLaunchTemplate(t *testing.T) {
 	assert.Equal(t, 50.0, ebs["volumeSize"].NumberValue())
 	assert.NotContains(t, ebs, resource.PropertyKey("kmsKeyId"), "the account's EBS key: a customer key needs the Auto Scaling service-linked role in its policy")
 	nodes := r.m.Named(t, "aws:ec2/securityGroup:SecurityGroup", "taskflow-nodes")
-	assert.Equal(t, []string{nodes.ID, "sg-eks-cluster-mock"}, strs(in["vpcSecurityGroupIds"]))
+	assert.Equal(t, []string{nodes.ID, "sg-eks-cluster-mock"}, pulumimock.Strings(in["vpcSecurityGroupIds"]))
 
 	ng := r.m.One(t, "eks:index:ManagedNodeGroup").Inputs
 	tmpl := ng["launchTemplate"].ObjectValue()
@@ -282,12 +274,12 @@ func TestManagedNodeGroupSizes(t *testing.T) {
 		assert.Equal(t, tc.des, sc["desiredSize"].NumberValue(), tc.scale)
 		assert.Equal(t, tc.max, sc["maxSize"].NumberValue(), tc.scale)
 		assert.Equal(t, clusterName+"-nodes", ng.Inputs["nodeGroupName"].StringValue())
-		assert.Equal(t, []string{"m6i.xlarge"}, strs(ng.Inputs["instanceTypes"]))
+		assert.Equal(t, []string{"m6i.xlarge"}, pulumimock.Strings(ng.Inputs["instanceTypes"]))
 		var private []string
 		for _, s := range []string{"a", "b", "c"} {
 			private = append(private, r.m.Named(t, "aws:ec2/subnet:Subnet", "taskflow-private-"+s).ID)
 		}
-		assert.Equal(t, private, strs(ng.Inputs["subnetIds"]))
+		assert.Equal(t, private, pulumimock.Strings(ng.Inputs["subnetIds"]))
 		assert.True(t, strings.HasSuffix(ng.Parent, "::taskflow"), "a child of the region")
 		assert.Equal(t, clusterName+"-nodes", r.out["nodeGroupName"], "the name EKS holds, for update-nodegroup-config")
 		assert.Contains(t, r.out["nodeGroupUrn"], "aws:eks/nodeGroup:NodeGroup", "the URN of the node group, for pulumi refresh --target")
@@ -321,7 +313,7 @@ func TestAccessEntries(t *testing.T) {
 	}
 	// pulumi-eks's own Kubernetes calls assume the first operator role.
 	assert.Equal(t, oncall, c["providerCredentialOpts"].ObjectValue()["roleArn"].StringValue())
-	assert.Equal(t, []string{"198.51.100.0/24"}, strs(c["publicAccessCidrs"]))
+	assert.Equal(t, []string{"198.51.100.0/24"}, pulumimock.Strings(c["publicAccessCidrs"]))
 
 	noPreview := regionArgs(config.ModeWriter)
 	noPreview.Access.PreviewRoleArn = ""
@@ -512,7 +504,7 @@ func TestTargetGroupReachesEveryNode(t *testing.T) {
 	egress := alb.Inputs["egress"].ArrayValue()
 	require.Len(t, egress, 1)
 	assert.Equal(t, 30080.0, egress[0].ObjectValue()["fromPort"].NumberValue())
-	assert.Equal(t, []string{nodes.ID}, strs(egress[0].ObjectValue()["securityGroups"]))
+	assert.Equal(t, []string{nodes.ID}, pulumimock.Strings(egress[0].ObjectValue()["securityGroups"]))
 	rule := m.One(t, "aws:ec2/securityGroupRule:SecurityGroupRule").Inputs
 	assert.Equal(t, nodes.ID, rule["securityGroupId"].StringValue())
 	assert.Equal(t, alb.ID, rule["sourceSecurityGroupId"].StringValue())

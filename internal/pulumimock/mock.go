@@ -263,11 +263,18 @@ func (m *Recorder) RegionOf(providerRef string) string {
 }
 
 // ByType returns the registered resources of one type, in order.
-func (m *Recorder) ByType(typ string) []*Registered {
+func (m *Recorder) ByType(typ string) []*Registered { return m.ofType(false, typ) }
+
+// ofType filters the registrations, or the reads, by type.
+func (m *Recorder) ofType(reads bool, typ string) []*Registered {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	list := m.resources
+	if reads {
+		list = m.reads
+	}
 	var out []*Registered
-	for _, r := range m.resources {
+	for _, r := range list {
 		if r.Type == typ {
 			out = append(out, r)
 		}
@@ -300,14 +307,13 @@ func (m *Recorder) Named(t testing.TB, typ, name string) *Registered {
 
 // Reads returns the resources of a type the program read (a
 // StackReference is read, not registered), in order.
-func (m *Recorder) Reads(typ string) []*Registered {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*Registered
-	for _, r := range m.reads {
-		if r.Type == typ {
-			out = append(out, r)
-		}
+func (m *Recorder) Reads(typ string) []*Registered { return m.ofType(true, typ) }
+
+// Strings is an array property's strings, for comparing lists of IDs.
+func Strings(v resource.PropertyValue) []string {
+	var out []string
+	for _, e := range v.ArrayValue() {
+		out = append(out, e.StringValue())
 	}
 	return out
 }
