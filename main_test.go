@@ -126,6 +126,7 @@ func TestStandbyReplicatesThePrimary(t *testing.T) {
 	assertInvariants(t, m, "eu-central-1")
 	require.NoError(t, outputs.Check(config.RoleStandby, config.ModeReplica, standby.exports), "exports match outputs.Table")
 
+	require.Len(t, m.Reads("pulumi:pulumi:StackReference"), 1, "the standby reads the primary")
 	db := m.One(t, "aws:rds/instance:Instance")
 	assert.Equal(t, primary.exports["dbInstanceArn"], db.Inputs["replicateSourceDb"].StringValue(),
 		"the replica follows the primary's writer by ARN")
@@ -161,7 +162,7 @@ func TestPeerWithoutOutputsFailsNamingThem(t *testing.T) {
 func TestPrimaryDeploysBeforeTheStandbyExists(t *testing.T) {
 	run := runStack(t, "primary", stackConfig(t, "primary"), nil)
 	require.NoError(t, run.err)
-	assert.Empty(t, run.mocks.ByType("pulumi:pulumi:StackReference"))
+	assert.Empty(t, run.mocks.Reads("pulumi:pulumi:StackReference"))
 }
 
 func TestReplicaOfAReplicaIsRefused(t *testing.T) {

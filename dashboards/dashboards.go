@@ -129,9 +129,9 @@ func Body(a *Args, r Resolved) (string, error) {
 	add(metricWidget("ALB "+a.Own.Region+" (this region): healthy targets and 5xx", a.Own.Region, albMetrics(r.AlbArnSuffix, r.TargetGroupArnSuffix), nil))
 	add(metricWidget("ALB "+a.Peer.Region+" (peer region): healthy targets and 5xx", a.Peer.Region, peerAlbMetrics(a.Peer.AlbName), nil))
 	add(metricWidget("Database "+a.Own.DbInstanceID+": CPU, connections, free storage", a.Own.Region, dbMetrics(a.Own), nil))
-	add(metricWidget("Nodes Ready ("+a.Own.Cluster+")", a.Own.Region, [][]any{
-		{"TaskFlowDR", "ReadyNodes", "Cluster", a.Own.Cluster, map[string]any{"label": "Ready nodes (DR agent)"}},
-	}, nil))
+	add(metricWidget("Nodes of the node group ("+a.Own.Cluster+"), as ALB targets", a.Own.Region, nodeMetrics(r.AlbArnSuffix, r.TargetGroupArnSuffix),
+		map[string]any{"stacked": true}))
+	add(metricWidget("Ready nodes of the cluster ("+a.Own.Cluster+"), counted by the DR agent", a.Own.Region, readyNodeMetrics(a.Own.Cluster), nil))
 	b, err := json.Marshal(map[string]any{"widgets": ws})
 	if err != nil {
 		return "", fmt.Errorf("encode dashboard: %w", err)
@@ -178,14 +178,39 @@ func albMetrics(alb, targetGroup string) [][]any {
 	}
 }
 
+// nodeMetrics is the node group's size from metrics AWS publishes without
+// setup: the target group is attached to the node group's Auto Scaling
+// group, so every running node is a target, healthy or not
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+// The Auto Scaling group's own metrics are off unless enabled on a group
+// EKS manages.
+func nodeMetrics(alb, targetGroup string) [][]any {
+	return [][]any{
+		{"AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", targetGroup, "LoadBalancer", alb, map[string]any{"stat": "Maximum", "label": "healthy nodes"}},
+		{"AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", targetGroup, "LoadBalancer", alb, map[string]any{"stat": "Maximum", "label": "unhealthy nodes"}},
+	}
+}
+
+// readyNodeMetrics is the DR agent's count of the cluster's Ready nodes
+// (TaskFlowDR ReadyNodes, published by every agent in its own region): what
+// the runbook's scale step waits for; no datapoint while the agent cannot
+// reach the API server.
+func readyNodeMetrics(cluster string) [][]any {
+	return [][]any{
+		{"TaskFlowDR", "ReadyNodes", "Cluster", cluster, map[string]any{"stat": "Minimum", "label": "Ready nodes (DR agent)"}},
+	}
+}
+
 // peerAlbMetrics finds the peer's ALB by its pinned name with SEARCH
-// expressions
+// expressions. The LoadBalancer dimension is app/<name>/<id>, so the name
+// is a partial match (its tokens in order), never an exact one: a quoted
+// term matches only the whole value
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html).
 func peerAlbMetrics(albName string) [][]any {
 	search := func(id, dims, metric, stat, label string) []any {
 		return []any{map[string]any{
 			"id": id, "label": label,
-			"expression": fmt.Sprintf(`SEARCH('{AWS/ApplicationELB,%s} LoadBalancer="%s" MetricName="%s"', '%s', 60)`, dims, albName, metric, stat),
+			"expression": fmt.Sprintf(`SEARCH('{AWS/ApplicationELB,%s} LoadBalancer=%s MetricName="%s"', '%s', 60)`, dims, albName, metric, stat),
 		}}
 	}
 	return [][]any{

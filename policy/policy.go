@@ -1,6 +1,6 @@
-// Package policy holds the IAM and KMS policy documents the program writes:
-// who may use the regional keys, which service account may assume which
-// role, and what each role may do. They are plain functions over strings so
+// Package policy holds the policy documents the program writes: who may
+// use the regional keys, which service account may assume which role, what
+// each role may do, and how long image repositories keep images. They are plain functions over strings so
 // that the tests read them as AWS will.
 package policy
 

@@ -1,27 +1,22 @@
 package region
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/taskflow/taskflow-dr/policy"
 )
 
 // Repository names, pinned: ECR replication writes into the repository of
 // the same name in the peer region, so both stacks create exactly these.
+// Both start with replication.RepositoryPrefix, the replication filter
+// (region_test.go checks).
 const (
 	RepositoryName      = "taskflow"
 	AgentRepositoryName = "taskflow-dr-agent"
-)
-
-// untaggedImageDays is how long an untagged image (a failed or superseded
-// push) is kept; keptReleaseImages is how many tagged images are kept, far
-// more than a rollback ever needs.
-const (
-	untaggedImageDays = 14
-	keptReleaseImages = 200
 )
 
 type repositories struct {
@@ -51,7 +46,8 @@ func (b *builder) repositories(key *kms.Key) (*repositories, error) {
 
 // repository creates one image repository: immutable tags (a release tag
 // always names the same digest in both regions), scan on push, encryption
-// with the region's key, and a lifecycle policy.
+// with the region's key, and the lifecycle policy (policy.ImageLifecycle)
+// that replication's creation template gives the peer region's copies.
 func (b *builder) repository(part, name string, key *kms.Key) (*ecr.Repository, error) {
 	repo, err := ecr.NewRepository(b.ctx, b.child(part), &ecr.RepositoryArgs{
 		Name:               pulumi.String(name),
@@ -68,44 +64,15 @@ func (b *builder) repository(part, name string, key *kms.Key) (*ecr.Repository, 
 	if err != nil {
 		return nil, fmt.Errorf("region %s: image repository %s: %w", b.name, name, err)
 	}
-	policy, err := LifecyclePolicy()
+	lifecycle, err := policy.ImageLifecycle()
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", b.name, err)
 	}
 	if _, err := ecr.NewLifecyclePolicy(b.ctx, b.child(part+"-lifecycle"), &ecr.LifecyclePolicyArgs{
 		Repository: repo.Name,
-		Policy:     pulumi.String(policy),
+		Policy:     pulumi.String(lifecycle),
 	}, b.opts()...); err != nil {
 		return nil, fmt.Errorf("region %s: image lifecycle policy of %s: %w", b.name, name, err)
 	}
 	return repo, nil
-}
-
-// LifecyclePolicy expires untagged images and keeps the newest tagged ones;
-// the same policy applies to the repositories replication creates
-// (replication.ImageReplication's creation template).
-func LifecyclePolicy() (string, error) {
-	policy := map[string]any{"rules": []any{
-		map[string]any{
-			"rulePriority": 1,
-			"description":  fmt.Sprintf("expire untagged images after %d days", untaggedImageDays),
-			"selection": map[string]any{
-				"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untaggedImageDays,
-			},
-			"action": map[string]any{"type": "expire"},
-		},
-		map[string]any{
-			"rulePriority": 2,
-			"description":  fmt.Sprintf("keep the newest %d tagged images", keptReleaseImages),
-			"selection": map[string]any{
-				"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keptReleaseImages,
-			},
-			"action": map[string]any{"type": "expire"},
-		},
-	}}
-	out, err := json.Marshal(policy)
-	if err != nil {
-		return "", fmt.Errorf("image lifecycle policy: %w", err)
-	}
-	return string(out), nil
 }

@@ -9,15 +9,15 @@ import (
 
 	"github.com/taskflow/taskflow-dr/component"
 	"github.com/taskflow/taskflow-dr/policy"
-	"github.com/taskflow/taskflow-dr/region"
 )
 
 // RepositoryPrefix is the replication filter and the creation template's
 // prefix. ECR's PREFIX_MATCH matches every repository whose name starts
-// with it: `taskflow` and `taskflow-dr-agent`, and any future
+// with it: `taskflow` and `taskflow-dr-agent` (region.RepositoryName and
+// region.AgentRepositoryName: region's tests check), and any future
 // `taskflow-*` repository too.
 // (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html)
-const RepositoryPrefix = region.RepositoryName
+const RepositoryPrefix = "taskflow"
 
 // ImageReplicationArgs names what is replicated where.
 type ImageReplicationArgs struct {
@@ -136,7 +136,7 @@ func (c *ImageReplication) creationTemplate(ctx *pulumi.Context, name string, ar
 	if _, err := iam.NewRolePolicy(ctx, name+"-template-policy", &iam.RolePolicyArgs{Role: role.Name, Policy: pulumi.String(perms)}, pulumi.Parent(c)); err != nil {
 		return nil, fmt.Errorf("image replication %s: template role policy: %w", name, err)
 	}
-	lifecycle, err := region.LifecyclePolicy()
+	lifecycle, err := policy.ImageLifecycle()
 	if err != nil {
 		return nil, err
 	}

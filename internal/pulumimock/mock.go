@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
@@ -52,7 +50,10 @@ type Recorder struct {
 	stack     string
 	region    string // the stack's, for resources read without a provider
 	resources []*Registered
-	invokes   []string
+	// reads are the resources the program read rather than registered
+	// (StackReferences), apart from Run's own.
+	reads   []*Registered
+	invokes []string
 	// PeerOutputs is what the StackReference to the peer returns.
 	peerOutputs map[string]any
 	// refs are resources read before the program runs, which the eks
@@ -110,8 +111,11 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	r.ID, r.Outputs = id, outputs
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if args.ReadRPC == nil {
+	switch {
+	case args.ReadRPC == nil:
 		m.resources = append(m.resources, r)
+	case !strings.HasPrefix(args.Name, "mock-"):
+		m.reads = append(m.reads, r)
 	}
 	return id, outputs, nil
 }
@@ -256,11 +260,18 @@ func (m *Recorder) RegionOf(providerRef string) string {
 }
 
 // ByType returns the registered resources of one type, in order.
-func (m *Recorder) ByType(typ string) []*Registered {
+func (m *Recorder) ByType(typ string) []*Registered { return m.ofType(false, typ) }
+
+// ofType filters the registrations, or the reads, by type.
+func (m *Recorder) ofType(reads bool, typ string) []*Registered {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	list := m.resources
+	if reads {
+		list = m.reads
+	}
 	var out []*Registered
-	for _, r := range m.resources {
+	for _, r := range list {
 		if r.Type == typ {
 			out = append(out, r)
 		}
@@ -291,6 +302,19 @@ func (m *Recorder) Named(t testing.TB, typ, name string) *Registered {
 	return nil
 }
 
+// Reads returns the resources of a type the program read (a
+// StackReference is read, not registered), in order.
+func (m *Recorder) Reads(typ string) []*Registered { return m.ofType(true, typ) }
+
+// Strings is an array property's strings, for comparing lists of IDs.
+func Strings(v resource.PropertyValue) []string {
+	var out []string
+	for _, e := range v.ArrayValue() {
+		out = append(out, e.StringValue())
+	}
+	return out
+}
+
 // All returns every registration, in order.
 func (m *Recorder) All() []*Registered {
 	m.mu.Lock()
@@ -318,24 +342,21 @@ func (m *Recorder) Stack() string { return m.stack }
 // reference resolves only to a resource the mock monitor has seen.
 func (m *Recorder) Run(cfg map[string]string, fn pulumi.RunFunc) error {
 	return pulumi.RunErr(func(ctx *pulumi.Context) error {
-		var cluster awseks.Cluster
-		var oidc iam.OpenIdConnectProvider
-		var role iam.Role
-		var ng awseks.NodeGroup
-		reads := []struct {
-			key, typ, name, id string
-			res                pulumi.CustomResource
-		}{
-			{"eksCluster", "aws:eks/cluster:Cluster", "mock-eks-cluster", "eks-cluster-id", &cluster},
-			{"oidc", "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "mock-oidc", "oidc-id", &oidc},
-			{"instanceRole", "aws:iam/role:Role", "mock-instance-role", "instance-role-id", &role},
-			{"nodeGroup", "aws:eks/nodeGroup:NodeGroup", "mock-node-group", "node-group-id", &ng},
+		reads := []struct{ key, typ, name, id string }{
+			{"eksCluster", "aws:eks/cluster:Cluster", "mock-eks-cluster", "eks-cluster-id"},
+			{"oidc", "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "mock-oidc", "oidc-id"},
+			{"instanceRole", "aws:iam/role:Role", "mock-instance-role", "instance-role-id"},
+			{"nodeGroup", "aws:eks/nodeGroup:NodeGroup", "mock-node-group", "node-group-id"},
 		}
 		for _, r := range reads {
-			if err := ctx.ReadResource(r.typ, r.name, pulumi.ID(r.id), nil, r.res); err != nil {
+			// Read untyped: only the URN matters here, and not importing
+			// the pulumi-aws SDK keeps the test binaries of packages that
+			// never touch AWS (peer, outputs, component) small.
+			var res readOnly
+			if err := ctx.ReadResource(r.typ, r.name, pulumi.ID(r.id), nil, &res); err != nil {
 				return err
 			}
-			v, err := internals.UnsafeAwaitOutput(ctx.Context(), r.res.URN())
+			v, err := internals.UnsafeAwaitOutput(ctx.Context(), res.URN())
 			if err != nil {
 				return err
 			}
@@ -344,6 +365,9 @@ func (m *Recorder) Run(cfg map[string]string, fn pulumi.RunFunc) error {
 		return fn(ctx)
 	}, pulumi.WithMocks(Project, m.stack, m), func(info *pulumi.RunInfo) { info.Config = cfg })
 }
+
+// readOnly is a custom resource read only for its URN.
+type readOnly struct{ pulumi.CustomResourceState }
 
 // Await resolves an output inside a run.
 func Await(ctx *pulumi.Context, out pulumi.Input) (any, error) {
