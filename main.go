@@ -52,8 +52,8 @@ func program(ctx *pulumi.Context) (pulumi.Map, error) {
 }
 
 // readPeer reads the peer stack when this stack needs something of it. The
-// standby always does: the primary is deployed first and owns the secret
-// and the fence. The primary does only in replica mode (the failback), so
+// standby always does: the primary is deployed first and owns the secret,
+// the fence's wiring and the hosted zone's lookup. The primary does only in replica mode (the failback), so
 // that it can be deployed before the standby exists.
 func readPeer(ctx *pulumi.Context, cfg *config.Config) (*peer.Peer, error) {
 	var required []string
@@ -62,7 +62,7 @@ func readPeer(ctx *pulumi.Context, cfg *config.Config) (*peer.Peer, error) {
 	}
 	if cfg.Role == config.RoleStandby {
 		required = append(required, outputs.DbSecretReplicaArn, outputs.FenceHealthCheckID,
-			outputs.HealthCheckID, outputs.EndpointHealthCheckID)
+			outputs.HealthCheckID, outputs.EndpointHealthCheckID, outputs.HostedZoneID)
 	}
 	if len(required) == 0 {
 		return nil, nil

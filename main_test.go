@@ -127,6 +127,13 @@ func TestStandbyReplicatesThePrimary(t *testing.T) {
 	require.NoError(t, outputs.Check(config.RoleStandby, config.ModeReplica, standby.exports), "exports match outputs.Table")
 
 	require.Len(t, m.Reads("pulumi:pulumi:StackReference"), 1, "the standby reads the primary")
+	// The standby's `pulumi up` is on the failover's path: no Route 53
+	// control-plane call (us-east-1), so no zone lookup; it takes the
+	// primary's answer.
+	const getZone = "aws:route53/getZone:getZone"
+	assert.Contains(t, primary.mocks.Invokes(), getZone, "the primary looks the zone up")
+	assert.NotContains(t, m.Invokes(), getZone, "the standby calls no Route 53 API at run time")
+	assert.Equal(t, primary.exports["hostedZoneId"], standby.exports["hostedZoneId"])
 	db := m.One(t, "aws:rds/instance:Instance")
 	assert.Equal(t, primary.exports["dbInstanceArn"], db.Inputs["replicateSourceDb"].StringValue(),
 		"the replica follows the primary's writer by ARN")

@@ -26,10 +26,24 @@ type regional struct {
 	clusterName string
 }
 
+// hostedZone is the public zone of taskflow:domain. The primary looks it
+// up; the standby takes the primary's answer from its outputs. The lookup
+// is ListHostedZonesByName, a call to Route 53's control plane (in
+// us-east-1: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/route-53-concepts.html#route-53-concepts-control-and-data-plane),
+// and the standby's `pulumi up` is on the failover's path, which must touch
+// no control plane outside the standby region (the lab's call table found
+// this one).
+func hostedZone(ctx *pulumi.Context, cfg *config.Config, prov *providers, pr *peer.Peer) (string, error) {
+	if cfg.Role == config.RoleStandby {
+		return pr.Get(outputs.HostedZoneID), nil
+	}
+	return dns.LookupZone(ctx, cfg.Domain, prov.regional)
+}
+
 // newRegion stamps the region component with its certificate: the
 // database follows the peer's writer in replica mode.
 func newRegion(ctx *pulumi.Context, cfg *config.Config, prov *providers, pr *peer.Peer) (*regional, error) {
-	zoneID, err := dns.LookupZone(ctx, cfg.Domain, prov.regional)
+	zoneID, err := hostedZone(ctx, cfg, prov, pr)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func run(args []string) int {
 	}
 	drScript := filepath.Join(stage.RepoDir, "runbooks", "bin", "dr")
 	if *faults {
-		err = rehearsal.RunFaults(ctx, rehearsal.FaultOptions{Stage: stage, DRScript: drScript, Record: abs(*record), Out: os.Stdout})
+		err = rehearsal.RunFaults(ctx, rehearsal.FaultOptions{Stage: stage, DRScript: drScript, Record: abs(*record), WriteInterval: *writeEvery, Out: os.Stdout})
 	} else {
 		err = rehearsal.Run(ctx, rehearsal.Options{
 			Stage: stage, DRScript: drScript, Record: abs(*record), Sequential: *sequential,

@@ -45,12 +45,24 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/cloud"
 )
 
-// AccessKeyID and SecretAccessKey are the lab's credentials: the aws
-// wrapper and the DR agents use them, the endpoint accepts only them.
+// AccessKeyID and SecretAccessKey are the operator's credentials (the aws
+// wrapper the runbook runs); AgentAccessKeyID the DR agents' and
+// LabAccessKeyID the lab's own reads. The endpoint accepts only these, with
+// the one secret, and logs each call under its caller, as CloudTrail's
+// userIdentity names the access key.
 const (
-	AccessKeyID     = "AKIADRLABLOCAL000000"
-	SecretAccessKey = "drlab/local/secret/not-a-real-key"
+	AccessKeyID      = "AKIADRLABLOCAL000000"
+	AgentAccessKeyID = "AKIADRLABAGENT000000"
+	LabAccessKeyID   = "AKIADRLABHARNESS0000"
+	SecretAccessKey  = "drlab/local/secret/not-a-real-key"
 )
+
+// callers maps an access key to the caller it stands for.
+var callers = map[string]string{
+	AccessKeyID:      cloud.CallerOperator,
+	AgentAccessKeyID: cloud.CallerAgent,
+	LabAccessKeyID:   cloud.CallerLab,
+}
 
 // Handler serves the AWS wire protocols for c.
 func Handler(c *cloud.Cloud) http.Handler {
@@ -94,8 +106,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeQueryError(w, "", requestID, &cloud.Error{Code: "SerializationException", Message: err.Error()})
 		return
 	}
+	caller, known := callers[akid]
+	r = r.WithContext(cloud.WithCaller(r.Context(), caller))
 	call := &request{s: s, w: w, r: r, body: body, region: region, service: service, requestID: requestID}
-	if akid != AccessKeyID {
+	if !known {
 		call.fail(&cloud.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden})
 		return
 	}

@@ -265,6 +265,7 @@ type CallRecord struct {
 	Service string // SigV4 signing name
 	Op      string
 	Via     string // "rpc" or "wire"
+	Caller  string // who called, as CloudTrail's userIdentity would say (WithCaller)
 	Code    string // error code, "" on success
 }
 
@@ -360,17 +361,17 @@ func (c *Cloud) Call(ctx context.Context, op *Operation, region, via string, in 
 	_, known := c.regions[region]
 	c.mu.Unlock()
 	if down {
-		c.record(callRegion, op, via, "Unreachable")
+		c.record(ctx, callRegion, op, via, "Unreachable")
 		return nil, ErrUnreachable
 	}
 	if !op.Global && !known {
 		// An endpoint the lab does not run: as unreachable as a region
 		// that does not exist.
-		c.record(callRegion, op, via, "Unreachable")
+		c.record(ctx, callRegion, op, via, "Unreachable")
 		return nil, ErrUnreachable
 	}
 	if err := validateRequired(op, in); err != nil {
-		c.record(callRegion, op, via, err.Code)
+		c.record(ctx, callRegion, op, via, err.Code)
 		return nil, err
 	}
 	out, err := op.run(ctx, region, in)
@@ -383,14 +384,40 @@ func (c *Cloud) Call(ctx context.Context, op *Operation, region, via string, in 
 			code = "InternalFailure"
 		}
 	}
-	c.record(callRegion, op, via, code)
+	c.record(ctx, callRegion, op, via, code)
 	return out, err
 }
 
-func (c *Cloud) record(region string, op *Operation, via, code string) {
+func (c *Cloud) record(ctx context.Context, region string, op *Operation, via, code string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls = append(c.calls, CallRecord{At: time.Now(), Region: region, Service: op.Service, Op: op.Name, Via: via, Code: code})
+	c.calls = append(c.calls, CallRecord{At: time.Now(), Region: region, Service: op.Service, Op: op.Name, Via: via, Code: code, Caller: CallerOf(ctx)})
+}
+
+// The lab's callers, by the credentials or client they use. The rehearsal's
+// call table counts what the runbook did (CallerOperator: the aws CLI and
+// kubectl it runs; CallerPulumi: the provider plugins of the pulumi it
+// runs), not the DR agents' own metric traffic or the lab's measurements.
+const (
+	CallerOperator = "operator"
+	CallerPulumi   = "pulumi"
+	CallerAgent    = "dr-agent"
+	CallerLab      = "lab"
+)
+
+type callerKey struct{}
+
+// WithCaller names who makes the calls made with ctx.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+// CallerOf is the caller WithCaller named, or CallerLab.
+func CallerOf(ctx context.Context) string {
+	if s, ok := ctx.Value(callerKey{}).(string); ok && s != "" {
+		return s
+	}
+	return CallerLab
 }
 
 // regionLocked returns a region's state; c.mu must be held.

@@ -836,11 +836,14 @@ func (c *Cloud) promote(ctx context.Context, db *dbInstance, retention int, wind
 	db.setStatus(statusRebooting)
 	cl := db.data
 	c.mu.Unlock()
-	// The reboot is a real restart: sessions drop as they do on RDS.
-	err = errors.Join(cl.Stop(ctx), cl.Start(ctx))
+	// The reboot is a real restart: sessions drop as they do on RDS, and
+	// nothing connects until it is over (an instant PostgreSQL restart
+	// would accept writes for most of "rebooting", kinder than RDS).
+	err = cl.Stop(ctx)
 	if !sleep(ctx, c.scaled(c.timings.PromoteRebooting)-time.Since(rebootStart)) {
 		return
 	}
+	err = errors.Join(err, cl.Start(ctx))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	db.promoting = false

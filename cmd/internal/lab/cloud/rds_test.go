@@ -129,6 +129,11 @@ func TestRDSLifecycle(t *testing.T) {
 	}
 	refused(t, c, central, "rds", "PromoteReadReplica", &PromoteReadReplicaInput{DBInstanceIdentifier: s("taskflow-db")}, "InvalidDBInstanceState")
 	waitStatus(t, c, central, "taskflow-db", "rebooting")
+	// While it reboots nothing connects: no write lands before RDS makes
+	// the instance available.
+	if err := execVia(ctx, endpointDSN, "SELECT 1"); err == nil {
+		t.Fatal("the database answered while its instance was rebooting")
+	}
 	promoted := waitStatus(t, c, central, "taskflow-db", "available")
 	took := time.Since(start)
 	want := (DefaultTimings().PromoteModifying + DefaultTimings().PromoteRebooting) / testScale

@@ -60,7 +60,7 @@ func (s *Stage) startAgent(ctx context.Context, stack string, out map[string]any
 		"DR_DB_DSN="+dsn, "DR_REGION="+region, "DR_PEER_REGION="+peer,
 		"DR_CLUSTER="+cluster, "DR_PEER_CLUSTER=taskflow-dr-"+peerStack,
 		"DR_HEARTBEAT_INTERVAL="+s.agentInterval().String(), "DR_LISTEN="+addr, "DR_METRICS=cloudwatch",
-		"AWS_ENDPOINT_URL="+s.Env.AWSURL, "AWS_ACCESS_KEY_ID="+awsapi.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+awsapi.SecretAccessKey,
+		"AWS_ENDPOINT_URL="+s.Env.AWSURL, "AWS_ACCESS_KEY_ID="+awsapi.AgentAccessKeyID, "AWS_SECRET_ACCESS_KEY="+awsapi.SecretAccessKey,
 		"AWS_REGION="+region, "AWS_EC2_METADATA_DISABLED=true",
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf

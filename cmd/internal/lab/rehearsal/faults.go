@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,57 +22,85 @@ type FaultOptions struct {
 	DRScript string
 	// Record is where the matrix's record goes.
 	Record string
-	Out    io.Writer
+	// WriteInterval paces the app's clients.
+	WriteInterval time.Duration
+	Out           io.Writer
 }
 
-// faultRun is one interrupted command and its resumption.
+// faultRun is one run of a command in the matrix.
 type faultRun struct {
 	Command   string
-	KilledAt  string // the timeline event after which it was killed; "" when it finished first
-	Resumed   bool
+	KilledAt  string // the timeline event after which it was killed; "" when it ran to the end
+	Resumed   bool   // a re-run after a kill
 	Converged bool
 	Detail    string
 }
 
-// RunFaults is the fault matrix (issue 13.5). Each cycle runs failover,
-// failback and switchover, killing each with SIGKILL (its whole process
-// group) right after its k-th step has written its timeline event, then
-// re-running it to completion; cycle k kills after the k-th step, until
-// every step of every command has been interrupted. After each command
-// the phase must be the right one, with no write split between the
-// databases. It also runs every command in a phase where it must refuse,
-// and checks that the refusal changed nothing.
+// RunFaults is the fault matrix (issue 13.5), under the app's steady
+// writes, through one whole cycle: the primary region cut, failover, the
+// region back, failback, switchover. Each command is killed with SIGKILL
+// (its whole process group) right after a step writes a timeline event it
+// has not written before in this cycle, then run again, and so on until a
+// run ends: every step of every command is interrupted once and every
+// resumption is itself interrupted at the next step. After each command
+// the databases must be in its phase; no write may be acknowledged by the
+// fenced old primary, and none acknowledged by the writer may be lost by
+// the planned steps (failback, switchover). Commands run in a phase where
+// they must refuse must change nothing.
 func RunFaults(ctx context.Context, o FaultOptions) (err error) {
 	s, err := StartStage(ctx, o.Stage)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, s.Close()) }()
-	f := &faults{o: o, r: &rehearsal{o: Options{Stage: o.Stage, DRScript: o.DRScript, Out: o.Out}, s: s, start: time.Now(), dir: o.Stage.Dir}}
-	f.r.timeline = o.Stage.Dir + "/faults-timeline.tsv"
-	f.r.cut = time.Now()
+	r := &rehearsal{o: Options{Stage: o.Stage, DRScript: o.DRScript, Out: o.Out, WriteInterval: o.WriteInterval}, s: s, start: time.Now(), dir: o.Stage.Dir}
+	r.timeline = o.Stage.Dir + "/faults-timeline.tsv"
+	f := &faults{o: o, r: r}
+
+	cfg := s.Configs["primary"]
+	r.load = newLoadGenerator(cfg.AppHost, s.Env.AppPort, o.WriteInterval, s.Env.DNSAddr)
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { r.load.run(loadCtx) })
+	if !waitUntil(ctx, r.scaled(3*time.Minute), 200*time.Millisecond, func() bool {
+		_, ok := lastAckFrom(r.load.snapshot(), r.primary())
+		return ok
+	}) {
+		return errors.New("lab faults: no write reached the primary in normal operation: the lab itself is broken")
+	}
 	if err := f.wrongPhase(ctx, "normal", "failback", "switchover"); err != nil {
 		return err
 	}
-	for k := 1; ; k++ {
-		interrupted := false
-		for _, cmd := range []string{"failover", "failback", "switchover"} {
-			killed, err := f.interrupt(ctx, cmd, k)
-			if err != nil {
-				return err
-			}
-			interrupted = interrupted || killed
-			f.checkPhase(ctx, cmd)
-			if cmd == "failover" {
-				if err := f.wrongPhase(ctx, "failed over", "switchover"); err != nil {
-					return err
-				}
-			}
-		}
-		if !interrupted {
-			break // every step of every command has been interrupted once
-		}
+
+	r.cut = time.Now()
+	if err := s.Env.CutRegion(ctx, r.primary()); err != nil {
+		return fmt.Errorf("lab faults: cut the primary region: %w", err)
 	}
+	r.cutDone = time.Now()
+	f.killAtEveryStep(ctx, "failover")
+	f.checkPhase(ctx, "failover")
+	if err := f.wrongPhase(ctx, "failed over", "switchover"); err != nil {
+		return err
+	}
+	if err := s.Env.RestoreRegion(ctx, r.primary()); err != nil {
+		return fmt.Errorf("lab faults: restore the primary region: %w", err)
+	}
+	f.killAtEveryStep(ctx, "failback")
+	f.checkPhase(ctx, "failback")
+	switchStart := time.Now()
+	f.killAtEveryStep(ctx, "switchover")
+	f.checkPhase(ctx, "switchover")
+	switchEnd := time.Now()
+	returned := waitUntil(ctx, r.scaled(5*time.Minute), 200*time.Millisecond, func() bool {
+		w, ok := lastAckFrom(r.load.snapshot(), r.primary())
+		return ok && w.At.After(switchEnd)
+	})
+	r.assert("traffic returns to the primary after the switchover", returned, "a write acknowledged by %s after it: %v", r.primary(), returned)
+	stopLoad()
+	wg.Wait()
+	f.checkWrites(ctx, switchStart, switchEnd)
 	return f.writeRecord()
 }
 
@@ -81,36 +110,38 @@ type faults struct {
 	runs []faultRun
 }
 
-// interrupt runs cmd, kills it right after its k-th timeline event, and
-// runs it again to completion. It reports whether it killed it (false:
-// the command has fewer than k steps and finished).
-func (f *faults) interrupt(ctx context.Context, cmd string, k int) (bool, error) {
-	before := f.eventCount()
-	event, err := f.runKilledAfter(ctx, cmd, before+k)
-	run := faultRun{Command: cmd, KilledAt: event}
-	if event == "" {
-		run.Converged = err == nil
-		run.Detail = "finished before its " + ordinal(k) + " step: " + errOrOK(err)
-		f.runs = append(f.runs, run)
-		return false, nil
+// killAtEveryStep runs cmd, kills it right after a timeline event it has
+// not yet written in this cycle, and runs it again, until a run ends. A run
+// that makes no new step is a failure to converge.
+func (f *faults) killAtEveryStep(ctx context.Context, cmd string) {
+	seen := map[string]bool{}
+	for attempt := 1; ; attempt++ {
+		event, err := f.runKilledAfterNew(ctx, cmd, seen)
+		if event == "" {
+			f.runs = append(f.runs, faultRun{Command: cmd, Resumed: attempt > 1, Converged: err == nil, Detail: errOrOK(err)})
+			f.r.assert(fmt.Sprintf("dr %s, killed %d time(s), resumes to completion", cmd, attempt-1), err == nil, "%v", errOrOK(err))
+			return
+		}
+		seen[event] = true
+		f.runs = append(f.runs, faultRun{Command: cmd, KilledAt: event, Resumed: attempt > 1, Converged: true, Detail: "killed"})
+		if attempt > 40 {
+			f.r.assert(fmt.Sprintf("dr %s converges", cmd), false, "still running after %d kills", attempt)
+			return
+		}
 	}
-	resumed := f.r.runbook(ctx, cmd, "--yes")
-	run.Resumed, run.Converged = true, resumed == nil
-	run.Detail = errOrOK(resumed)
-	f.runs = append(f.runs, run)
-	f.r.assert(fmt.Sprintf("%s killed after %q resumes to completion", cmd, event), resumed == nil, "%v", errOrOK(resumed))
-	return true, nil
 }
 
-// runKilledAfter starts `dr cmd --yes` and SIGKILLs its process group as
-// soon as the timeline holds n events. It returns the event it was
-// killed after, or "" when the command ended first.
-func (f *faults) runKilledAfter(ctx context.Context, cmd string, n int) (string, error) {
+// runKilledAfterNew starts `dr cmd --yes` and SIGKILLs its process group
+// as soon as the timeline holds an event, written by this run, whose name
+// is not in seen. It returns that event, or "" when the command ended
+// first (with its exit error).
+func (f *faults) runKilledAfterNew(ctx context.Context, cmd string, seen map[string]bool) (string, error) {
+	from := f.eventCount()
 	c := exec.CommandContext(ctx, "bash", f.o.DRScript, cmd, "--yes", "--timeline", f.r.timeline)
 	c.Env = f.r.runbookEnv()
 	c.Stdout, c.Stderr = f.o.Out, f.o.Out
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	fmt.Fprintf(f.o.Out, "\n### lab faults: runbooks/bin/dr %s --yes (killed after timeline event %d)\n", cmd, n)
+	fmt.Fprintf(f.o.Out, "\n### lab faults: runbooks/bin/dr %s --yes (killed after its next new step)\n", cmd)
 	if err := c.Start(); err != nil {
 		return "", err
 	}
@@ -123,13 +154,50 @@ func (f *faults) runKilledAfter(ctx context.Context, cmd string, n int) (string,
 		case err := <-done:
 			return "", err
 		case <-tick.C:
-			if f.eventCount() >= n {
+			if ev := f.newEvent(from, seen); ev != "" {
 				_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
 				<-done
-				return f.lastEvent(), nil
+				return ev, nil
 			}
 		}
 	}
+}
+
+// newEvent is the first event after the timeline's first from events whose
+// name is not in seen, or "".
+func (f *faults) newEvent(from int, seen map[string]bool) string {
+	tl, err := gameday.ReadTimelineFile(f.r.timeline)
+	if err != nil {
+		return ""
+	}
+	// ReadTimelineFile sorts by time; the runbook appends in time order,
+	// so index from is still the first event of this run.
+	for _, ev := range tl.Events[min(from, len(tl.Events)):] {
+		if !seen[ev.Name] && ev.Name != gameday.EventStepFailed {
+			return ev.Name
+		}
+	}
+	return ""
+}
+
+// checkWrites: the fenced old primary acknowledged nothing between the cut
+// and the switchover (no split brain), and every write the writer
+// acknowledged from the cut on is on the primary after the switchover (the
+// failback and the switchover are planned: they lose nothing).
+func (f *faults) checkWrites(ctx context.Context, switchStart, switchEnd time.Time) {
+	r := f.r
+	writes := r.load.snapshot()
+	split := acksBetween(writes, r.primary(), r.cutDone, switchStart)
+	r.assert("no write acknowledged by the fenced old primary between the cut and the switchover", len(split) == 0, "%d", len(split))
+	acked := append(acksBetween(writes, r.standby(), r.cut, switchEnd), acksBetween(writes, r.primary(), switchEnd, time.Now())...)
+	present, err := r.queryIDs(ctx, "primary")
+	if err != nil {
+		r.assert("no acknowledged write lost by the planned steps", false, "%v", err)
+		return
+	}
+	lost := missing(acked, present)
+	r.assert("no acknowledged write lost by the planned steps", len(lost) == 0 && len(acked) > 0,
+		"%d of %d writes the writer acknowledged since the cut are missing on the primary", len(lost), len(acked))
 }
 
 // eventCount is the number of events in the timeline.
@@ -149,14 +217,6 @@ func (f *faults) eventCount() int {
 	return n
 }
 
-func (f *faults) lastEvent() string {
-	tl, err := gameday.ReadTimelineFile(f.r.timeline)
-	if err != nil || len(tl.Events) == 0 {
-		return ""
-	}
-	return tl.Events[len(tl.Events)-1].Name
-}
-
 // checkPhase: after each command the databases are in the phase it leads
 // to, and no acknowledged write is split between them.
 func (f *faults) checkPhase(ctx context.Context, cmd string) {
@@ -168,7 +228,9 @@ func (f *faults) checkPhase(ctx context.Context, cmd string) {
 	for i, stack := range Stacks {
 		db, err := f.r.describeDB(ctx, stack)
 		role := "writer"
-		if db.ReadReplicaSourceDBInstanceIdentifier != nil {
+		if err != nil {
+			role = "unknown"
+		} else if db.ReadReplicaSourceDBInstanceIdentifier != nil {
 			role = "replica"
 		}
 		f.r.assert(fmt.Sprintf("after %s the %s database is a %s", cmd, stack, want[i]), err == nil && role == want[i], "%s (%v)", role, errOrOK(err))
@@ -215,20 +277,20 @@ func (f *faults) snapshot(ctx context.Context) (string, error) {
 // writeRecord writes the matrix's record and fails on a failed check.
 func (f *faults) writeRecord() error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Lab fault matrix — commands killed after each step and resumed\n\nRegenerated by `make lab-faults` on %s, AWS timings scaled 1/%d. Each `dr` command was killed with SIGKILL (its whole process group) right after its k-th timeline event, then run again; cycle k = 1, 2, … until every step of every command had been interrupted once. After each command the databases must be in its phase; commands run in a phase where they must refuse must change nothing.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), f.o.Stage.Scale)
+	fmt.Fprintf(&b, "# Lab fault matrix — commands killed after each step and resumed\n\nRegenerated by `make lab-faults` on %s, AWS timings scaled 1/%d, the app writing every %s throughout. One whole cycle: the primary region cut, `dr failover`, the region back, `dr failback`, `dr switchover`. Each command was killed with SIGKILL (its whole process group) right after a step wrote a timeline event it had not written before in the cycle, then run again, and so on until a run ended: every step was interrupted once, and every resumption was itself interrupted at its next step. After each command the databases must be in its phase; the fenced old primary must acknowledge no write, and the planned steps must lose none; commands run in a phase where they must refuse must change nothing.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), f.o.Stage.Scale, f.o.WriteInterval)
 	b.WriteString("| command | killed after | resumed | converged | detail |\n|---|---|---|---|---|\n")
 	interrupted, resumed := 0, 0
 	for _, run := range f.runs {
 		if run.KilledAt != "" {
 			interrupted++
 		}
-		if run.Resumed && run.Converged {
+		if run.KilledAt == "" && run.Resumed && run.Converged {
 			resumed++
 		}
 		fmt.Fprintf(&b, "| %s | %s | %v | %s | %s |\n", run.Command, orDash(run.KilledAt), run.Resumed, verdict(run.Converged), strings.ReplaceAll(run.Detail, "|", "\\|"))
 	}
-	fmt.Fprintf(&b, "\n%d runs interrupted, %d resumed to completion.\n\n## Checks\n\n| check | result | detail |\n|---|---|---|\n", interrupted, resumed)
+	fmt.Fprintf(&b, "\n%d runs killed; %d commands resumed to completion.\n\n## Checks\n\n| check | result | detail |\n|---|---|---|\n", interrupted, resumed)
 	var failed []string
 	for _, c := range f.r.checks {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.What, verdict(c.Passed), strings.ReplaceAll(c.Detail, "|", "\\|"))
@@ -245,17 +307,6 @@ func (f *faults) writeRecord() error {
 	return nil
 }
 
-func ordinal(k int) string {
-	switch k {
-	case 1:
-		return "1st"
-	case 2:
-		return "2nd"
-	case 3:
-		return "3rd"
-	}
-	return fmt.Sprintf("%dth", k)
-}
 
 func orDash(s string) string {
 	if s == "" {

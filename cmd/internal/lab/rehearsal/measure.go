@@ -152,7 +152,7 @@ func (r *rehearsal) measureAgentRPO(ctx context.Context) gameday.RPOResult {
 	cw := cloudwatch.New(cloudwatch.Options{
 		Region:       r.standby(),
 		BaseEndpoint: aws.String(r.s.Env.AWSURL),
-		Credentials:  credentials.NewStaticCredentialsProvider(awsapi.AccessKeyID, awsapi.SecretAccessKey, ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(awsapi.LabAccessKeyID, awsapi.SecretAccessKey, ""),
 	})
 	primaryCluster, standbyCluster := "taskflow-dr-primary", "taskflow-dr-standby"
 	promotedAt := r.eventTime("promoted")
@@ -325,9 +325,22 @@ func (r *rehearsal) queryIDsOld(ctx context.Context) ([]int64, error) {
 // checkPrimaryIsReplica: after the failback the primary's database is a
 // replica of the standby again.
 func (r *rehearsal) checkPrimaryIsReplica(ctx context.Context) {
+	const check = "after the failback the primary's database replicates from the standby"
 	db, err := r.describeDB(ctx, "primary")
-	r.assert("after the failback the primary's database replicates from the standby", err == nil && db.ReadReplicaSourceDBInstanceIdentifier != nil,
-		"source %v (%v)", db.ReadReplicaSourceDBInstanceIdentifier, errOrOK(err))
+	if err != nil {
+		r.assert(check, false, "%v", err)
+		return
+	}
+	out, err := r.s.Outputs(ctx, "standby")
+	if err != nil {
+		r.assert(check, false, "%v", err)
+		return
+	}
+	source, want := "", str(out, "dbInstanceArn")
+	if db.ReadReplicaSourceDBInstanceIdentifier != nil {
+		source = *db.ReadReplicaSourceDBInstanceIdentifier
+	}
+	r.assert(check, source != "" && source == want, "source %q, want the standby's %q", source, want)
 }
 
 // firstAckAfter is the first write region acknowledged after t.

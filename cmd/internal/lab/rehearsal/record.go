@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/gameday"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/cloud"
 	"github.com/taskflow/taskflow-dr/config"
 )
 
@@ -34,33 +36,33 @@ func (r *rehearsal) labBudget() config.RTOBudget {
 	return cfg.RTOBudget()
 }
 
-// criticalPath reads the failover's timeline: its wall time from the
-// declaration to app-verified, and its critical path, the same with only
-// the longest of the parallel steps (scale, fence, promote).
+// criticalPath reads the failover's timeline. Its wall time runs from the
+// declaration to app-verified. Its critical path is what the dependencies
+// force: the longest of the independent waits (scale, fence, promote, each
+// from its own start event to its end event), then everything after the
+// last of them ends (verify writes, reconcile, verify app). Run in
+// parallel, wall time exceeds it only by the longest wait's late start;
+// run one after another, by the other waits and the gaps between them.
 func (r *rehearsal) criticalPath() (wall, critical time.Duration, steps map[string]time.Duration) {
 	steps = map[string]time.Duration{}
+	var joined time.Time
 	for _, s := range []struct{ name, from, to string }{
 		{"scale", "scale-started", "scaled"}, {"fence", "fence-started", "fenced"}, {"promote", "promote-started", "promoted"},
 	} {
 		steps[s.name] = r.spanAfterCut(s.from, s.to)
+		if end := r.eventTime(s.to); end.After(joined) {
+			joined = end
+		}
 	}
 	declared, verified := r.eventTime("declared"), r.eventTime("app-verified")
-	if declared.IsZero() || verified.IsZero() {
+	if declared.IsZero() || verified.IsZero() || joined.IsZero() {
 		return 0, 0, steps
 	}
-	wall = verified.Sub(declared)
-	var longest, sum time.Duration
+	var longest time.Duration
 	for _, d := range steps {
 		longest = max(longest, d)
-		sum += d
 	}
-	// The rest of the run (declare, verify writes, reconcile, verify app)
-	// is sequential in both modes.
-	rest := wall - sum
-	if !r.o.Sequential {
-		rest = wall - longest
-	}
-	return wall, rest + longest, steps
+	return verified.Sub(declared), longest + verified.Sub(joined), steps
 }
 
 // spanAfterCut is from's first event after the cut to to's first after it.
@@ -151,9 +153,12 @@ func (r *rehearsal) writeRecord(ctx context.Context) error {
 	return nil
 }
 
-// writeCallTable lists every AWS call the failover made, by region and
-// plane, from the lab cloud's own log: nothing may reach the primary's
-// region or Route 53's control plane.
+// writeCallTable lists every call the failover made, by region and plane,
+// from the lab cloud's own log: the runbook's aws and kubectl calls
+// (caller operator) and those of the pulumi it ran (caller pulumi). The DR
+// agents keep publishing metrics throughout; they are counted apart, since
+// the runbook does not make them. Nothing of the runbook's may reach the
+// primary's region or Route 53's control plane.
 func (r *rehearsal) writeCallTable(b *strings.Builder) {
 	var start, end time.Time
 	for _, s := range r.steps {
@@ -162,29 +167,54 @@ func (r *rehearsal) writeCallTable(b *strings.Builder) {
 			break
 		}
 	}
-	type key struct{ region, service, op, via string }
+	type key struct{ caller, region, service, op string }
 	count := map[key]int{}
 	var order []key
+	agents := map[string]int{}
 	for _, c := range r.s.Env.Cloud.Calls() {
-		if c.At.Before(start) || c.At.After(end) || c.Via != "wire" {
+		if c.At.Before(start) || c.At.After(end) {
 			continue
 		}
-		k := key{c.Region, c.Service, c.Op, c.Via}
+		if c.Caller == cloud.CallerAgent {
+			agents[c.Region]++
+			continue
+		}
+		if c.Caller != cloud.CallerOperator && c.Caller != cloud.CallerPulumi {
+			continue
+		}
+		k := key{c.Caller, c.Region, c.Service, c.Op}
 		if count[k] == 0 {
 			order = append(order, k)
 		}
 		count[k]++
 	}
-	b.WriteString("\n## Every AWS call of `dr failover`, by region and plane (the lab cloud's log)\n\n| region | service | operation | plane | calls |\n|---|---|---|---|---|\n")
+	sort.SliceStable(order, func(i, j int) bool {
+		x, y := order[i], order[j]
+		if x.caller != y.caller {
+			return x.caller < y.caller
+		}
+		return x.region+x.service+x.op < y.region+y.service+y.op
+	})
+	b.WriteString("\n## Every call of `dr failover`, by caller, region and plane (the lab cloud's log)\n\n")
+	b.WriteString("`operator` is the aws CLI and kubectl the runbook ran; `pulumi` the provider plugins of the `pulumi refresh`/`up` it ran.\n\n")
+	b.WriteString("| caller | region | service | operation | plane | calls |\n|---|---|---|---|---|---|\n")
 	primaryCalls, controlUSEast := 0, 0
 	for _, k := range order {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %d |\n", k.region, k.service, k.op, plane(k.service, k.op), count[k])
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d |\n", k.caller, k.region, k.service, k.op, plane(k.service, k.op), count[k])
 		if k.region == r.primary() {
 			primaryCalls += count[k]
 		}
 		if k.service == "route53" {
 			controlUSEast += count[k]
 		}
+	}
+	var regions []string
+	for region := range agents {
+		regions = append(regions, region)
+	}
+	sort.Strings(regions)
+	for _, region := range regions {
+		fmt.Fprintf(b, "\nMeanwhile the DR agents made %d CloudWatch call(s) in %s (their own metrics; refused while that region was cut).\n", agents[region], region)
 	}
 	r.assert("the failover called nothing in the primary's region", primaryCalls == 0, "%d call(s)", primaryCalls)
 	r.assert("the failover called nothing of Route 53's control plane (us-east-1)", controlUSEast == 0, "%d call(s)", controlUSEast)
@@ -194,6 +224,8 @@ func (r *rehearsal) writeCallTable(b *strings.Builder) {
 // control-plane changes.
 func plane(service, op string) string {
 	switch {
+	case service == "kubernetes":
+		return "cluster API"
 	case service == "monitoring" && op == "PutMetricData":
 		return "data"
 	case strings.HasPrefix(op, "Describe"), strings.HasPrefix(op, "Get"), strings.HasPrefix(op, "List"):

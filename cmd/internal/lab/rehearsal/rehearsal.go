@@ -124,12 +124,6 @@ func (r *rehearsal) scenario(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { r.load.run(loadCtx) })
-	toolCtx, stopTool := context.WithCancel(ctx)
-	defer stopTool()
-	toolErr, err := r.startGameday(toolCtx, &wg)
-	if err != nil {
-		return err
-	}
 
 	// Normal phase: writes land on the primary, the agents measure, and
 	// the preflight passes once Route 53 has seen the primary healthy.
@@ -138,6 +132,14 @@ func (r *rehearsal) scenario(ctx context.Context) error {
 		return ok
 	}) {
 		return errors.New("lab: no write reached the primary in normal operation: the lab itself is broken")
+	}
+	// The game-day tool starts in the steady state, as an engineer starts
+	// `gameday run` before a drill: its probes then fail only for the drill.
+	toolCtx, stopTool := context.WithCancel(ctx)
+	defer stopTool()
+	toolErr, err := r.startGameday(toolCtx, &wg)
+	if err != nil {
+		return err
 	}
 	r.delayBefore = r.sampleDelay(ctx, "standby", 60)
 	preflight := r.retryRunbook(ctx, r.scaled(3*time.Minute), "preflight", "--image-tag", ReleaseTag)

@@ -48,6 +48,7 @@ func RunKubectl(args []string) int {
 		fmt.Fprintln(os.Stderr, "drlab kubectl:", err)
 		return 1
 	}
+	client.Caller = cloud.CallerOperator
 	k := &Kubectl{Client: client, Stdout: os.Stdout, Stderr: os.Stderr, Poll: 500 * time.Millisecond}
 	return k.Run(context.Background(), args)
 }

@@ -93,7 +93,7 @@ func serve(c *cloud.Cloud, w http.ResponseWriter, r *http.Request) {
 		writeError(w, &cloud.Error{Code: "SerializationException", Message: fmt.Sprintf("%s.%s input: %v", service, name, err)})
 		return
 	}
-	out, err := c.Call(r.Context(), op, region, "rpc", in)
+	out, err := c.Call(cloud.WithCaller(r.Context(), r.Header.Get(HeaderCaller)), op, region, "rpc", in)
 	var ae *cloud.Error
 	switch {
 	case errors.Is(err, cloud.ErrUnreachable):
@@ -153,7 +153,13 @@ func IsUnreachable(err error) bool { return errors.Is(err, ErrUnreachable) }
 type Client struct {
 	base string
 	http *http.Client
+	// Caller names this client's calls in the cloud's log (cloud.Caller*).
+	Caller string
 }
+
+// HeaderCaller carries the caller's name (cloud.CallerOf); without it a
+// call is the lab's own.
+const HeaderCaller = "X-Drlab-Caller"
 
 // New returns a client for the RPC at base (http://host:port).
 func New(base string) *Client {
@@ -182,6 +188,9 @@ func (c *Client) Call(ctx context.Context, region, service, op string, in, out a
 		return fmt.Errorf("%s.%s: %w", service, op, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.Caller != "" {
+		req.Header.Set(HeaderCaller, c.Caller)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// No answer at all: cancelled by the caller, or the endpoint is

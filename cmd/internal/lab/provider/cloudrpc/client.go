@@ -80,6 +80,9 @@ func (c *Client) Call(ctx context.Context, region, service, operation string, in
 		return fmt.Errorf("%s %s: %w", service, operation, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The plugins act for the pulumi that runs them (cloud.CallerPulumi,
+	// under the header rpc.HeaderCaller names).
+	req.Header.Set("X-Drlab-Caller", "pulumi")
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
