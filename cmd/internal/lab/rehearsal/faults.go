@@ -307,7 +307,6 @@ func (f *faults) writeRecord() error {
 	return nil
 }
 
-
 func orDash(s string) string {
 	if s == "" {
 		return "—"
