@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -72,15 +71,9 @@ func NewGitOps(ctx *pulumi.Context, name string, args *GitOpsArgs, opts ...pulum
 	}
 	var deps []pulumi.Resource
 	if args.Install {
-		release, err := helmv3.NewRelease(ctx, name+"-argocd", &helmv3.ReleaseArgs{
-			Name:            pulumi.String("argocd"),
-			Chart:           pulumi.String("argo-cd"),
-			Version:         pulumi.String(args.ChartVersion),
-			RepositoryOpts:  helmv3.RepositoryOptsArgs{Repo: pulumi.String(ArgoCDChartRepo)},
-			Namespace:       pulumi.String(ArgoCDNamespace),
-			CreateNamespace: pulumi.Bool(true),
-			Atomic:          pulumi.Bool(true),
-			Values:          ArgoCDValues(),
+		release, err := newHelmRelease(ctx, name+"-argocd", helmReleaseArgs{
+			Name: "argocd", Chart: "argo-cd", Version: args.ChartVersion, Repo: ArgoCDChartRepo,
+			Namespace: ArgoCDNamespace, CreateNamespace: true, Atomic: true, Values: ArgoCDValues(),
 		}, pulumi.Parent(c))
 		if err != nil {
 			return nil, fmt.Errorf("gitops %s: argo cd: %w", name, err)

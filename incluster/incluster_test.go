@@ -306,6 +306,12 @@ func TestArgoCDFromThePinnedChartWithoutPublicEndpoint(t *testing.T) {
 	assert.Equal(t, "10.1.1", rel["version"].StringValue(), "pinned")
 	assert.Equal(t, "https://argoproj.github.io/argo-helm", rel["repositoryOpts"].ObjectValue()["repo"].StringValue())
 	assert.Equal(t, "argocd", rel["namespace"].StringValue())
+	assert.Equal(t, "argocd", rel["name"].StringValue(), "the Helm release's name")
+	assert.True(t, rel["createNamespace"].BoolValue())
+	assert.True(t, rel["atomic"].BoolValue(), "a failed install rolls back")
+	// What helmv3.NewRelease always sends (newHelmRelease registers the
+	// token itself: pulumi-kubernetes@v4.32.0:sdk/go/kubernetes/helm/v3/release.go:384).
+	assert.Equal(t, "true", rel["compat"].StringValue())
 	v := rel["values"].ObjectValue()
 	assert.False(t, v["configs"].ObjectValue()["cm"].ObjectValue()["admin.enabled"].BoolValue())
 	assert.False(t, v["dex"].ObjectValue()["enabled"].BoolValue())

@@ -8,9 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/awsapi"
 )
 
@@ -25,9 +27,11 @@ type agentProcess struct {
 
 // agentInterval is the agent's heartbeat at the lab's scale: the shipped
 // 1 s divided like every other AWS duration, so the replica-delay alarm's
-// windows (10 s, scaled to 1 s) keep several data points.
+// windows (10 s, scaled to 1 s) keep several data points; never below the
+// agent's own minimum, which it refuses (at scale 30 the alarm's windows
+// then hold fewer points).
 func (s *Stage) agentInterval() time.Duration {
-	return s.Configs["primary"].Agent.HeartbeatInterval.Duration / time.Duration(s.opts.Scale)
+	return max(s.Configs["primary"].Agent.HeartbeatInterval.Duration/time.Duration(s.opts.Scale), heartbeat.MinInterval)
 }
 
 // startAgent starts the region's agent and points the API server's proxy
@@ -75,7 +79,7 @@ func (s *Stage) startAgent(ctx context.Context, stack string, out map[string]any
 	s.agents[region] = a
 	s.mu.Unlock()
 	if err := waitHTTP(ctx, "http://"+addr+"/healthz", 20*time.Second); err != nil {
-		return fmt.Errorf("lab: the %s agent: %w (log %s)", region, err, logf.Name())
+		return fmt.Errorf("lab: the %s agent: %w; its log ends:\n%s", region, err, tail(logf.Name(), 10))
 	}
 	if err := s.argo.sync(ctx, region, cluster, intOf(out, "gitops", "replicas")); err != nil {
 		return err
@@ -106,4 +110,15 @@ func intOf(m map[string]any, obj, key string) int {
 	o, _ := m[obj].(map[string]any)
 	f, _ := o[key].(float64)
 	return int(f)
+}
+
+// tail is a file's last n lines, for an error that outlives the lab's
+// directory.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

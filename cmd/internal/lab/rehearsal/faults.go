@@ -60,9 +60,8 @@ func RunFaults(ctx context.Context, o FaultOptions) (err error) {
 	cfg := s.Configs["primary"]
 	r.load = newLoadGenerator(cfg.AppHost, s.Env.AppPort, o.WriteInterval, s.Env.DNSAddr)
 	loadCtx, stopLoad := context.WithCancel(ctx)
-	defer stopLoad()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() { stopLoad(); wg.Wait() }() // cancel first, then wait, on every path
 	wg.Go(func() { r.load.run(loadCtx) })
 	if !waitUntil(ctx, r.scaled(3*time.Minute), 200*time.Millisecond, func() bool {
 		_, ok := lastAckFrom(r.load.snapshot(), r.primary())
@@ -70,7 +69,10 @@ func RunFaults(ctx context.Context, o FaultOptions) (err error) {
 	}) {
 		return errors.New("lab faults: no write reached the primary in normal operation: the lab itself is broken")
 	}
-	if err := f.wrongPhase(ctx, "normal", "failback", "switchover"); err != nil {
+	if err := f.wrongPhase(ctx, "normal", "failback"); err != nil {
+		return err
+	}
+	if err := f.finishedAlready(ctx, "normal", "switchover"); err != nil {
 		return err
 	}
 
@@ -80,13 +82,15 @@ func RunFaults(ctx context.Context, o FaultOptions) (err error) {
 	}
 	r.cutDone = time.Now()
 	f.killAtEveryStep(ctx, "failover")
-	f.checkPhase(ctx, "failover")
 	if err := f.wrongPhase(ctx, "failed over", "switchover"); err != nil {
 		return err
 	}
 	if err := s.Env.RestoreRegion(ctx, r.primary()); err != nil {
 		return fmt.Errorf("lab faults: restore the primary region: %w", err)
 	}
+	// Checked once the region is back: the old primary is still a writer
+	// (fenced, diverged) until the failback.
+	f.checkPhase(ctx, "failover")
 	f.killAtEveryStep(ctx, "failback")
 	f.checkPhase(ctx, "failback")
 	switchStart := time.Now()
@@ -117,6 +121,10 @@ func (f *faults) killAtEveryStep(ctx context.Context, cmd string) {
 	seen := map[string]bool{}
 	for attempt := 1; ; attempt++ {
 		event, err := f.runKilledAfterNew(ctx, cmd, seen)
+		if event != "" && err != nil {
+			f.r.assert(fmt.Sprintf("dr %s can be resumed after a kill", cmd), false, "%v", err)
+			return
+		}
 		if event == "" {
 			f.runs = append(f.runs, faultRun{Command: cmd, Resumed: attempt > 1, Converged: err == nil, Detail: errOrOK(err)})
 			f.r.assert(fmt.Sprintf("dr %s, killed %d time(s), resumes to completion", cmd, attempt-1), err == nil, "%v", errOrOK(err))
@@ -157,8 +165,36 @@ func (f *faults) runKilledAfterNew(ctx context.Context, cmd string, seen map[str
 			if ev := f.newEvent(from, seen); ev != "" {
 				_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
 				<-done
-				return ev, nil
+				return ev, f.waitLockFree(ctx)
 			}
+		}
+	}
+}
+
+// waitLockFree waits until the killed run's processes have let go of the
+// runbook's lock (<timeline>.lock, flock), as they do within moments of a
+// SIGKILL: the bash parent exits first, its children a little later. A
+// holder that outlives that would block every resumption; it is named.
+func (f *faults) waitLockFree(ctx context.Context) error {
+	path := f.r.timeline + ".lock"
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		fh, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		err = syscall.Flock(int(fh.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		fh.Close() // releases the lock if it was taken
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the runbook's lock %s is still held 30s after the kill", path)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -257,17 +293,40 @@ func (f *faults) wrongPhase(ctx context.Context, phase string, cmds ...string) e
 	return nil
 }
 
+// finishedAlready runs a command in the phase its own success leads to,
+// which it cannot tell from a run of its that was killed after its last
+// step: every step must skip, exit 0, and change nothing. (dr switchover in
+// the normal phase: the primary the writer, the standby its replica.)
+func (f *faults) finishedAlready(ctx context.Context, phase, cmd string) error {
+	before, err := f.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	runErr := f.r.runbook(ctx, cmd, "--yes")
+	after, err := f.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	f.r.assert(fmt.Sprintf("dr %s in the %s phase finds its work done", cmd, phase), runErr == nil, "%v", errOrOK(runErr))
+	f.r.assert(fmt.Sprintf("dr %s in the %s phase changed nothing", cmd, phase), before == after, "before %s, after %s", before, after)
+	f.runs = append(f.runs, faultRun{Command: cmd + " (its work done: " + phase + ")", Converged: runErr == nil && before == after, Detail: errOrOK(runErr)})
+	return nil
+}
+
 // snapshot summarises what a wrong call must not change.
 func (f *faults) snapshot(ctx context.Context) (string, error) {
 	var parts []string
 	for _, stack := range Stacks {
-		for _, key := range []string{"database.mode", "database.rebuild", "cluster.scale"} {
+		for _, key := range []string{"database.mode", "database.rebuild", "cluster.scale", "dns.fence"} {
 			v, _ := f.r.s.Pulumi(ctx, "config", "get", "--path", "-s", stack, "taskflow:"+key)
 			parts = append(parts, stack+"."+key+"="+strings.TrimSpace(v))
 		}
 		db, err := f.r.describeDB(ctx, stack)
 		if err != nil {
-			return "", err
+			// A cut region answers nothing; that it still answers nothing
+			// is all a refusal can be checked for there.
+			parts = append(parts, stack+".db=unreachable")
+			continue
 		}
 		parts = append(parts, stack+".db="+deref(db.DBInstanceStatus)+"/"+fmt.Sprint(db.ReadReplicaSourceDBInstanceIdentifier != nil))
 	}

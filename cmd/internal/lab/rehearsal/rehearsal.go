@@ -119,10 +119,13 @@ func (r *rehearsal) standby() string { return r.s.Region("standby") }
 func (r *rehearsal) scenario(ctx context.Context) error {
 	cfg := r.s.Configs["primary"]
 	r.load = newLoadGenerator(cfg.AppHost, r.s.Env.AppPort, r.o.WriteInterval, r.s.Env.DNSAddr)
-	loadCtx, stopLoad := context.WithCancel(ctx)
-	defer stopLoad()
+	// Everything started in the background stops before scenario returns,
+	// on every path: cancel first, then wait.
+	bg, stopAll := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() { stopAll(); wg.Wait() }()
+	loadCtx, stopLoad := context.WithCancel(bg)
+	defer stopLoad()
 	wg.Go(func() { r.load.run(loadCtx) })
 
 	// Normal phase: writes land on the primary, the agents measure, and
@@ -135,7 +138,7 @@ func (r *rehearsal) scenario(ctx context.Context) error {
 	}
 	// The game-day tool starts in the steady state, as an engineer starts
 	// `gameday run` before a drill: its probes then fail only for the drill.
-	toolCtx, stopTool := context.WithCancel(ctx)
+	toolCtx, stopTool := context.WithCancel(bg)
 	defer stopTool()
 	toolErr, err := r.startGameday(toolCtx, &wg)
 	if err != nil {
