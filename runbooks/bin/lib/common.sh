@@ -124,7 +124,11 @@ dr::exec::_errtext() {
 # exit fails the step with the command, its status and its error text.
 dr::exec::_call() {
   local rc=0 errf="$DR_WORKDIR/stderr.$BASHPID"
-  "$@" 2>"$errf" || rc=$?
+  # 9>&-: the command does not inherit the run's lock (dr::main::lock). The
+  # Pulumi CLI starts its plugins in process groups of their own, which a
+  # kill of this run does not reach; holding the lock, they would block the
+  # resumption until they exited.
+  "$@" 2>"$errf" 9>&- || rc=$?
   if [[ -s $errf ]]; then cat "$errf" >&2; fi
   if ((rc != 0)); then
     dr::fail "$(dr::quote "$@") exited $rc: $(dr::exec::_errtext "$errf")"
@@ -165,7 +169,7 @@ dr::exec::try() {
     dr::plan "DRY-RUN (read): $(dr::quote "$@")"
     return 0
   fi
-  _dr_out=$("$@" 2>"$errf") || rc=$?
+  _dr_out=$("$@" 2>"$errf" 9>&-) || rc=$?
   _dr_err=$(dr::exec::_errtext "$errf")
   return "$rc"
 }
