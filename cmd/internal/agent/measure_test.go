@@ -94,9 +94,9 @@ func BenchmarkAgentMeasurements(b *testing.B) {
 func writeHeader(s *strings.Builder) {
 	host, _ := os.Hostname()
 	s.WriteString("# DR agent: measurements on the lab's PostgreSQL\n\n")
-	fmt.Fprintf(s, "Measured %s on `%s` (%s/%s, %d CPUs, %s): PostgreSQL 15 writer and streaming replica started by `lab/pg`, ", time.Now().UTC().Format("2006-01-02 15:04 MST"),
+	fmt.Fprintf(s, "Measured %s on `%s` (%s/%s, %d CPUs, %s): PostgreSQL 15 writer and streaming replica started by `cmd/internal/lab/pg`, ", time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	s.WriteString("the replication going through `lab/relay`, which holds the WAL stream for the injected delay. Nothing but the writer's agent writes (an idle writer). ")
+	s.WriteString("the replication going through `cmd/internal/lab/relay`, which holds the WAL stream for the injected delay. Nothing but the writer's agent writes (an idle writer). ")
 	fmt.Fprintf(s, "%d replica agents read side by side, started at offsets spread over one interval, so the samples cover the whole sawtooth.\n\n", phases)
 	fmt.Fprintf(s, "Regenerate with:\n\n```sh\n%s\n```\n\n", measureCommand)
 	s.WriteString("**Reading the tables.** The agent reports now − the newest replayed heartbeat's time: the link's delay, plus how long ago the newest heartbeat that crossed it was written (0 to one interval, depending on where the read falls between two heartbeats), plus commit, WAL send, replay and read time. So the measured delay is never below the injected one, and exceeds it by at most one interval plus that overhead (the `max − injected` column; the overhead is what it shows beyond the interval). That is the agent's **resolution: one heartbeat interval**, plus a few milliseconds, plus on AWS the clock error between the two regions' hosts (Amazon Time Sync, about a millisecond).\n")

@@ -17,7 +17,7 @@ import (
 // measureEnv names the file BenchmarkMeasurements writes its results to.
 const measureEnv = "GAMEDAY_MEASURE_OUT"
 
-const measureCommand = "GAMEDAY_MEASURE_OUT=$PWD/runbooks/gameday/measurements.md go test -run '^$' -bench BenchmarkMeasurements -benchtime 1x ./gameday/"
+const measureCommand = "cd cmd && GAMEDAY_MEASURE_OUT=$PWD/../runbooks/gameday/measurements.md go test -run '^$' -bench BenchmarkMeasurements -benchtime 1x ./internal/gameday/"
 
 // BenchmarkMeasurements measures, against a real local PostgreSQL, the
 // heartbeat writer's sustained insert rate and the tool's own measurement
@@ -25,8 +25,8 @@ const measureCommand = "GAMEDAY_MEASURE_OUT=$PWD/runbooks/gameday/measurements.m
 // numbers are written to $GAMEDAY_MEASURE_OUT rather than asserted: timing
 // assertions are flaky, documented measurements are not.
 //
-//	GAMEDAY_MEASURE_OUT=$PWD/runbooks/gameday/measurements.md \
-//	  go test -run '^$' -bench BenchmarkMeasurements -benchtime 1x ./gameday/
+//	cd cmd && GAMEDAY_MEASURE_OUT=$PWD/../runbooks/gameday/measurements.md \
+//	  go test -run '^$' -bench BenchmarkMeasurements -benchtime 1x ./internal/gameday/
 func BenchmarkMeasurements(b *testing.B) {
 	primary := newPGLab(b).newPrimary()
 	endpoints := []Endpoint{{Name: "writer", DSN: primary.DSN("postgres")}}

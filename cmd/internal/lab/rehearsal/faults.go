@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -148,7 +150,11 @@ func (f *faults) runKilledAfterNew(ctx context.Context, cmd string, seen map[str
 	c := exec.CommandContext(ctx, "bash", f.o.DRScript, cmd, "--yes", "--timeline", f.r.timeline)
 	c.Env = f.r.runbookEnv()
 	c.Stdout, c.Stderr = f.o.Out, f.o.Out
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A session of its own, killed whole: the run, its parallel jobs (each
+	// in a process group of its own: dr::par::start) and the Pulumi CLI's
+	// plugins (process groups of their own too), as when the operator's
+	// laptop dies.
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	fmt.Fprintf(f.o.Out, "\n### lab faults: runbooks/bin/dr %s --yes (killed after its next new step)\n", cmd)
 	if err := c.Start(); err != nil {
 		return "", err
@@ -163,7 +169,7 @@ func (f *faults) runKilledAfterNew(ctx context.Context, cmd string, seen map[str
 			return "", err
 		case <-tick.C:
 			if ev := f.newEvent(from, seen); ev != "" {
-				_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+				killSession(c.Process.Pid)
 				<-done
 				return ev, f.waitLockFree(ctx)
 			}
@@ -189,7 +195,7 @@ func (f *faults) waitLockFree(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the runbook's lock %s is still held 30s after the kill", path)
+			return fmt.Errorf("the runbook's lock %s is still held 30s after the kill, by: %s", path, strings.Join(holders(path), "; "))
 		}
 		select {
 		case <-ctx.Done():
@@ -197,6 +203,67 @@ func (f *faults) waitLockFree(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// killSession SIGKILLs every process of session sid until none is left
+// (a process may fork while the others die).
+func killSession(sid int) {
+	for range 100 {
+		procs := sessionProcs(sid)
+		if len(procs) == 0 {
+			return
+		}
+		for _, pid := range procs {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sessionProcs are the live processes of session sid, from /proc/*/stat
+// (proc(5): after the ")" ending comm: state, ppid, pgrp, session). Zombies
+// are already dead.
+func sessionProcs(sid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(b[i+1:]))
+		if len(fields) < 4 || fields[0] == "Z" || fields[3] != strconv.Itoa(sid) {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.Split(path, "/")[2]); err == nil {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// holders are the processes with path open, from /proc.
+func holders(path string) []string {
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	var out []string
+	seen := map[string]bool{}
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err != nil || target != path {
+			continue
+		}
+		pid := strings.Split(fd, "/")[2]
+		if seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		out = append(out, pid+" "+strings.ReplaceAll(strings.TrimSpace(string(cmdline)), "\x00", " "))
+	}
+	return out
 }
 
 // newEvent is the first event after the timeline's first from events whose
