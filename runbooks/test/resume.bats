@@ -80,8 +80,26 @@ kill_then_resume() {
 
 @test "resume after a kill in reconcile, after the refresh" {
   kill_then_resume '^pulumi refresh'
-  [ "$(count_calls '^pulumi refresh')" -eq 2 ]
+  # the killed refresh left the stack locked; its process is gone from this
+  # host, so the resumed run clears the lock and refreshes again
+  [ "$(count_calls '^pulumi cancel --yes -s standby')" -eq 1 ]
+  [ "$(count_calls '^pulumi refresh')" -eq 3 ]
   [ "$(count_calls '^pulumi up')" -eq 1 ]
+}
+
+@test "a stack locked by a live process stops the run naming it, and nothing is cancelled" {
+  sleep 300 &
+  local holder=$!
+  mkdir -p "$STUB_STATE/plocks/standby"
+  printf '%s@%s (pid %d)' "$(id -un)" "$(uname -n)" "$holder" >"$STUB_STATE/plocks/standby/$holder.json"
+  run "$DR" --yes failover
+  kill "$holder"
+  [ "$status" -ne 0 ]
+  [[ $output == *"currently locked by 1 lock(s)"* ]]
+  [[ $output == *"pid $holder"* ]]
+  [[ $output == *"if it is a killed run of yours and not a colleague's update, run 'pulumi cancel -s standby'"* ]]
+  [ "$(count_calls '^pulumi cancel')" -eq 0 ]
+  [ -e "$STUB_STATE/plocks/standby/$holder.json" ]
 }
 
 @test "resume after a kill in reconcile, after the up" {
