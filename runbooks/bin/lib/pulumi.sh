@@ -41,10 +41,10 @@ dr::pulumi::config_ensure() {
 dr::pulumi::up() {
   local stack=$1
   shift
-  dr::pulumi::_change "$stack" up --yes "$@"
+  dr::pulumi::_change "$stack" up --yes "$@" -s "$stack"
 }
 
-# dr::pulumi::_change STACK ARGS... : `pulumi ARGS -s STACK`, a change
+# dr::pulumi::_change STACK ARGS... : `pulumi ARGS` (which name -s STACK), a change
 # (logged; planned only in a dry run). A run of dr killed during a `pulumi
 # up` or `refresh` leaves the stack locked. The DIY backend's lock names its
 # process ("created by USER@HOST (pid N)":
@@ -58,18 +58,18 @@ dr::pulumi::_change() {
   local stack=$1 errf rc=0
   shift
   if dr::dry; then
-    dr::plan "DRY-RUN: $(dr::quote pulumi "$@" -s "$stack")"
+    dr::plan "DRY-RUN: $(dr::quote pulumi "$@")"
     return 0
   fi
   errf="$DR_WORKDIR/pulumi-stderr.$BASHPID"
-  dr::log::info "+ $(dr::quote pulumi "$@" -s "$stack")"
-  pulumi "$@" -s "$stack" 2>"$errf" 9>&- >&2 || rc=$?
+  dr::log::info "+ $(dr::quote pulumi "$@")"
+  pulumi "$@" 2>"$errf" 9>&- >&2 || rc=$?
   if ((rc != 0)) && dr::pulumi::_stale_lock "$errf"; then
     cat "$errf" >&2
     dr::log::say "dr: stack $stack is locked by a pulumi process of a killed run (gone from this host): clearing it"
     dr::exec::run pulumi cancel --yes -s "$stack" >&2
     rc=0
-    pulumi "$@" -s "$stack" 2>"$errf" 9>&- >&2 || rc=$?
+    pulumi "$@" 2>"$errf" 9>&- >&2 || rc=$?
   fi
   if [[ -s $errf ]]; then cat "$errf" >&2; fi
   if ((rc != 0)); then
@@ -77,7 +77,7 @@ dr::pulumi::_change() {
     if grep -q "currently locked by\|Another update is currently in progress" "$errf"; then
       hint=" (the stack is locked by another process: if it is a killed run of yours and not a colleague's update, run 'pulumi cancel -s $stack' and re-run)"
     fi
-    dr::fail "$(dr::quote pulumi "$@" -s "$stack") exited $rc: $(dr::exec::_errtext "$errf")$hint"
+    dr::fail "$(dr::quote pulumi "$@") exited $rc: $(dr::exec::_errtext "$errf")$hint"
   fi
 }
 
@@ -109,7 +109,7 @@ dr::pulumi::refresh() {
   local stack=$1 urn args=()
   shift
   for urn in "$@"; do args+=(--target "$urn"); done
-  dr::pulumi::_change "$stack" refresh --yes --skip-preview "${args[@]}"
+  dr::pulumi::_change "$stack" refresh --yes --skip-preview -s "$stack" "${args[@]}"
 }
 
 # dr::pulumi::has_changes STACK : exit status 0 when a preview proposes
