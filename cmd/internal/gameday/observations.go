@@ -87,7 +87,7 @@ func probeObservations(in Drill, rto RTOResult) []string {
 		for _, p := range probes {
 			if !p.OK && p.At.Before(ev.At) {
 				obs = append(obs, fmt.Sprintf("Probes were already failing %s before the outage was declared; detection time is not included in the RTO.",
-					ev.At.Sub(p.At).Round(time.Second)))
+					ev.At.Sub(p.At).Round(100*time.Millisecond)))
 				break
 			}
 		}

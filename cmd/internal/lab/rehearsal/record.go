@@ -170,13 +170,16 @@ func (r *rehearsal) writeCallTable(b *strings.Builder) {
 	type key struct{ caller, region, service, op string }
 	count := map[key]int{}
 	var order []key
-	agents := map[string]int{}
+	agents, refused := map[string]int{}, map[string]int{}
 	for _, c := range r.s.Env.Cloud.Calls() {
 		if c.At.Before(start) || c.At.After(end) {
 			continue
 		}
 		if c.Caller == cloud.CallerAgent {
 			agents[c.Region]++
+			if c.Code == "Unreachable" {
+				refused[c.Region]++
+			}
 			continue
 		}
 		if c.Caller != cloud.CallerOperator && c.Caller != cloud.CallerPulumi {
@@ -214,7 +217,7 @@ func (r *rehearsal) writeCallTable(b *strings.Builder) {
 	}
 	sort.Strings(regions)
 	for _, region := range regions {
-		fmt.Fprintf(b, "\nMeanwhile the DR agents made %d CloudWatch call(s) in %s (their own metrics; refused while that region was cut).\n", agents[region], region)
+		fmt.Fprintf(b, "\nMeanwhile the DR agents made %d CloudWatch call(s) in %s, their own metrics (%d refused: the region was cut).\n", agents[region], region, refused[region])
 	}
 	r.assert("the failover called nothing in the primary's region", primaryCalls == 0, "%d call(s)", primaryCalls)
 	r.assert("the failover called nothing of Route 53's control plane (us-east-1)", controlUSEast == 0, "%d call(s)", controlUSEast)
