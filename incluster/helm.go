@@ -23,8 +23,8 @@ type helmRelease struct {
 // release.go's releaseArgs pulumi tags).
 type helmReleaseArgs struct {
 	Name, Chart, Version, Repo, Namespace string
-	CreateNamespace, Atomic              bool
-	Values                               pulumi.Map
+	CreateNamespace, Atomic               bool
+	Values                                pulumi.Map
 }
 
 func newHelmRelease(ctx *pulumi.Context, name string, args helmReleaseArgs, opts ...pulumi.ResourceOption) (*helmRelease, error) {
