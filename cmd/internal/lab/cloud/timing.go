@@ -80,7 +80,7 @@ var timingSources = map[string]string{
 	"ClusterCreate":   "Published by the EKS team: \"EKS cluster control plane provisioning time currently averages 15 minutes\" (https://github.com/aws/containers-roadmap/issues/1227).",
 	"ClusterDelete":   "Assumption: deleting a control plane takes a fraction of creating one.",
 	"PodStart": "Assumption: image already on the node, the app's start and its first readiness probe. The RTO budget's own " +
-		"objectives.appRecoveryEstimate (3 min, config/defaults.go) stays the budget's term; the lab measures against it.",
+		"objectives.appRecoveryEstimate (2 min, config/defaults.go) stays the budget's term; the lab measures against it.",
 	"ChangePropagation": "AWS: \"changes generally propagate to all Route 53 name servers within 60 seconds\" " +
 		"(https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).",
 	"SecretReplication": "Assumption, no published figure found: a replica's status reads InProgress briefly before InSync.",
