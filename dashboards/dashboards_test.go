@@ -49,15 +49,10 @@ func resolvedArgs() Resolved {
 	return Resolved{AlbArnSuffix: ownAlb, TargetGroupArnSuffix: ownTG, GateHealthCheckID: gateID, EndpointHealthCheckID: endpointID}
 }
 
+// dashboard decodes the body CloudWatch receives back into the widget
+// struct of CloudWatch's body structure (dashboards.go cites it).
 type dashboard struct {
-	Widgets []struct {
-		Type       string         `json:"type"`
-		X          int            `json:"x"`
-		Y          int            `json:"y"`
-		Width      int            `json:"width"`
-		Height     int            `json:"height"`
-		Properties map[string]any `json:"properties"`
-	} `json:"widgets"`
+	Widgets []widget `json:"widgets"`
 }
 
 func body(t *testing.T) dashboard {
