@@ -85,7 +85,7 @@ func NewAgent(ctx *pulumi.Context, name string, args *AgentArgs, opts ...pulumi.
 	}
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(AgentName)}
 	if _, err := appsv1.NewDeployment(ctx, name+"-deployment", &appsv1.DeploymentArgs{
-		Metadata: objectMeta(AgentNamespace, AgentName, ns),
+		Metadata: agentDeploymentMeta(ns),
 		Spec: appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(1),
 			// One writer of heartbeats at a time.
@@ -203,4 +203,24 @@ func nodeReader(ctx *pulumi.Context, c *Agent, name string) error {
 		return fmt.Errorf("agent %s: node reader binding: %w", name, err)
 	}
 	return nil
+}
+
+// SkipAwaitAnnotation tells the Kubernetes provider not to wait for an
+// object to become ready (pulumi-kubernetes's metadata.AnnotationSkipAwait,
+// https://github.com/pulumi/pulumi-kubernetes/pull/417).
+const SkipAwaitAnnotation = "pulumi.com/skipAwait"
+
+// agentDeploymentMeta is the agent Deployment's metadata. The provider
+// waits up to 10 minutes for a Deployment to be Available and then fails
+// the update (pulumi-kubernetes@v4.32.0:sdk/go/kubernetes/apps/v1/deployment.go:17-37).
+// The agent's image lives in the taskflow-dr-agent repository that this
+// same first `pulumi up` creates, and `make agent-image` can push it only
+// afterwards (the standby's copy arrives by replication later still), so
+// awaiting the Deployment would fail every first deploy. Its health is
+// watched where an operator sees it instead: the replica-delay alarm treats
+// missing data as breaching, and `dr preflight` reads the agents.
+func agentDeploymentMeta(ns *corev1.Namespace) metav1.ObjectMetaArgs {
+	meta := objectMeta(AgentNamespace, AgentName, ns)
+	meta.Annotations = pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}
+	return meta
 }

@@ -152,6 +152,20 @@ func TestAgentRunsRestricted(t *testing.T) {
 	assert.Contains(t, c["resources"].ObjectValue()["limits"].ObjectValue(), resource.PropertyKey("memory"))
 }
 
+// TestAgentDeployDoesNotWaitForItsImage: the Kubernetes provider waits up
+// to 10 minutes for a Deployment to be Available, then fails the update
+// (pulumi-kubernetes@v4.32.0:sdk/go/kubernetes/apps/v1/deployment.go:17-37),
+// unless the object carries pulumi.com/skipAwait "true"
+// (https://github.com/pulumi/pulumi-kubernetes/pull/417). The agent's image
+// can only be pushed once the first `pulumi up` has created its repository,
+// so without the annotation every first deploy fails.
+func TestAgentDeployDoesNotWaitForItsImage(t *testing.T) {
+	m, _ := agent(t)
+	dep := m.One(t, "kubernetes:apps/v1:Deployment")
+	ann := dep.Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()
+	assert.Equal(t, "true", ann[SkipAwaitAnnotation].StringValue())
+}
+
 // TestAgentServiceIsReachedByItsPortName: the runbook reads the agent only
 // through the API server's service proxy, whose URL names the Service's
 // port (https://kubernetes.io/docs/tasks/access-application-cluster/access-cluster-services/#manually-constructing-apiserver-proxy-urls):
