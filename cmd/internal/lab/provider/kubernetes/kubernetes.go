@@ -9,7 +9,9 @@
 // named object (provider/pkg/provider/provider.go:1647-1662). The lab's
 // clusters are answered by the lab itself (kubectl stays lab-answered,
 // CONTRACTS.md has no Kubernetes service in §7), so objects are not pushed
-// anywhere.
+// anywhere; the one thing a cluster would decide that the lab can, whether
+// an awaited Deployment's ECR images exist, is asked of the lab's ECR
+// (await.go).
 package kubernetes
 
 import (
@@ -143,9 +145,19 @@ func objectType(token, apiVersion, kind string) *provider.Type {
 			if namespaced {
 				id = provider.Str(meta, "namespace") + "/" + name
 			}
+			if key == "apps/v1:Deployment" {
+				if err := awaitDeployment(c, in); err != nil {
+					return "", nil, err
+				}
+			}
 			return id, liveObject(in, kind, 1), nil
 		},
 		Update: func(c *provider.Ctx, _ string, olds, _, news, outs provider.Props) (provider.Props, error) {
+			if key == "apps/v1:Deployment" {
+				if err := awaitDeployment(c, news); err != nil {
+					return nil, err
+				}
+			}
 			gen := provider.Int(provider.Obj(olds, "metadata"), "generation", 1) + 1
 			live := liveObject(news, kind, gen)
 			// The object keeps its identity across updates.

@@ -2,12 +2,17 @@ package kubernetes
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/cloudrpc"
+	"github.com/taskflow/taskflow-dr/cmd/internal/lab/provider/cloudrpc/cloudrpctest"
 )
 
 func server(t *testing.T, cfg map[string]any) *provider.Server {
@@ -87,4 +92,58 @@ func TestAutonameAndDefaultNamespace(t *testing.T) {
 	if r := diff(t, s, "urn:pulumi:s::p::kubernetes:core/v1:ServiceAccount::sa", in, renamed); len(r.GetReplaces()) == 0 || r.GetDeleteBeforeReplace() {
 		t.Fatalf("rename: %v dbr %v", r.GetReplaces(), r.GetDeleteBeforeReplace())
 	}
+}
+
+const depURN = "urn:pulumi:s::p::kubernetes:apps/v1:Deployment::dr-agent"
+
+// deployment is the agent's Deployment shape with one ECR image and,
+// when skip, the pulumi.com/skipAwait annotation.
+func deployment(image string, replicas int, skip bool) map[string]any {
+	meta := map[string]any{"name": "dr-agent", "namespace": "taskflow-dr"}
+	if skip {
+		meta["annotations"] = map[string]any{skipAwaitAnnotation: "true"}
+	}
+	return map[string]any{"metadata": meta, "spec": map[string]any{
+		"replicas": replicas,
+		"selector": map[string]any{"matchLabels": map[string]any{"app": "dr-agent"}},
+		"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "dr-agent", "image": image}}}},
+	}}
+}
+
+// TestAwaitedDeploymentNeedsItsImage is the provider's Deployment await
+// (pulumi/pulumi-kubernetes@v4.32.0:sdk/go/kubernetes/apps/v1/deployment.go:17-37):
+// a Deployment whose pods cannot pull their image never becomes Available,
+// so its create fails, unless pulumi.com/skipAwait is "true"; scaled to 0
+// it is Available at once; once the image is in ECR it succeeds.
+func TestAwaitedDeploymentNeedsItsImage(t *testing.T) {
+	cloud := cloudrpctest.New("000000000000")
+	t.Cleanup(cloud.Close)
+	srv := httptest.NewServer(cloud)
+	t.Cleanup(srv.Close)
+	t.Setenv(cloudrpc.EnvCloud, srv.URL)
+	const image = "000000000000.dkr.ecr.eu-central-1.amazonaws.com/taskflow-dr-agent:v1"
+	s := server(t, map[string]any{})
+	create := func(news map[string]any) error {
+		in, _ := provider.Marshal(check(t, s, depURN, nil, news))
+		_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: depURN, Properties: in})
+		return err
+	}
+
+	err := create(deployment(image, 1, false))
+	require.Error(t, err, "no repository: the pods never pull")
+	assert.Contains(t, err.Error(), "RepositoryNotFoundException")
+	assert.Contains(t, err.Error(), "ImagePullBackOff")
+
+	var repo map[string]any
+	require.NoError(t, (&cloudrpc.Client{Base: srv.URL, HTTP: srv.Client()}).Call(context.Background(), "eu-central-1", "ecr", "CreateRepository",
+		map[string]any{"repositoryName": "taskflow-dr-agent"}, &repo))
+	err = create(deployment(image, 1, false))
+	require.Error(t, err, "repository without the tag")
+	assert.Contains(t, err.Error(), "ImageNotFoundException")
+
+	assert.NoError(t, create(deployment(image, 1, true)), "skipAwait: the provider does not wait")
+	assert.NoError(t, create(deployment(image, 0, false)), "0 replicas are Available at once")
+	require.NoError(t, cloud.PushImage("eu-central-1", "taskflow-dr-agent", "v1"))
+	assert.NoError(t, create(deployment(image, 1, false)), "the image exists")
+	assert.NoError(t, create(deployment("registry.k8s.io/pause:3.10", 1, false)), "outside private ECR: pullable")
 }

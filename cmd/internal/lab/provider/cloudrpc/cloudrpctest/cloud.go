@@ -44,6 +44,7 @@ type Cloud struct {
 	dashboards map[string]string         // key region/name
 	secrets    map[string]*secret        // key region/name
 	repos      map[string]map[string]any // key region/name
+	images     map[string][]string       // key region/repository: tags
 	registries map[string]map[string]any // key region
 	lcs        map[string]bool           // key region/name
 	healthz    *httptest.Server
@@ -56,7 +57,7 @@ func New(account string, zones ...string) *Cloud {
 		dbs: map[string]*dbInstance{}, snapshots: map[string]bool{}, clusters: map[string]*eksCluster{},
 		nodegroups: map[string]*nodegroup{}, zones: map[string]*zone{}, checks: map[string]map[string]any{},
 		alarms: map[string]map[string]any{}, dashboards: map[string]string{}, secrets: map[string]*secret{},
-		repos: map[string]map[string]any{}, registries: map[string]map[string]any{}, lcs: map[string]bool{},
+		repos: map[string]map[string]any{}, images: map[string][]string{}, registries: map[string]map[string]any{}, lcs: map[string]bool{},
 	}
 	for _, z := range zones {
 		id := "Z" + strings.ToUpper(randHex(10))
@@ -182,6 +183,7 @@ func (c *Cloud) dispatch(region, service, op string, in map[string]any) (any, *a
 		"secretsmanager/PutResourcePolicy":            func(string, map[string]any) (any, *apiError) { return map[string]any{}, nil },
 		"ecr/CreateRepository":                        c.createRepo,
 		"ecr/DescribeRepositories":                    c.describeRepos,
+		"ecr/DescribeImages":                          c.describeImages,
 		"ecr/PutImageTagMutability":                   c.putRepoField("imageTagMutability"),
 		"ecr/PutImageScanningConfiguration":           c.putRepoField("imageScanningConfiguration"),
 		"ecr/DeleteRepository":                        c.deleteRepo,

@@ -3,6 +3,7 @@ package cloudrpctest
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -709,6 +710,37 @@ func (c *Cloud) describeRepos(region string, in map[string]any) (any, *apiError)
 		out = append(out, r)
 	}
 	return map[string]any{"repositories": out}, nil
+}
+
+// PushImage records an image tag in an existing repository.
+func (c *Cloud) PushImage(region, repo, tag string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.repos[region+"/"+repo] == nil {
+		return fmt.Errorf("no repository %s in %s", repo, region)
+	}
+	c.images[region+"/"+repo] = append(c.images[region+"/"+repo], tag)
+	return nil
+}
+
+// describeImages answers by tag: an unknown repository or tag is refused
+// as ECR refuses it (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html).
+func (c *Cloud) describeImages(region string, in map[string]any) (any, *apiError) {
+	name := str(in, "repositoryName")
+	if c.repos[region+"/"+name] == nil {
+		return nil, errf("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", name, c.Account)
+	}
+	var out []any
+	ids, _ := in["imageIds"].([]any)
+	for _, v := range ids {
+		id, _ := v.(map[string]any)
+		tag := str(id, "imageTag")
+		if !slices.Contains(c.images[region+"/"+name], tag) {
+			return nil, errf("ImageNotFoundException", "The image with imageId {imageDigest:'null', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'", tag, name, c.Account)
+		}
+		out = append(out, map[string]any{"repositoryName": name, "imageTags": []any{tag}})
+	}
+	return map[string]any{"imageDetails": out}, nil
 }
 
 func (c *Cloud) putRepoField(field string) func(string, map[string]any) (any, *apiError) {
