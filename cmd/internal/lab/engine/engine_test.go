@@ -117,12 +117,10 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 
 	cloud := cloudrpctest.New(aws.DefaultAccount, "taskflow.example.com")
 	defer cloud.Close()
-	// The program still builds pulumi-eks's default node group, whose
-	// launch configuration AWS refuses in new accounts (DESIGN.md
-	// pitfalls; the program is moving to ManagedNodeGroup). Allowed here
-	// so the rest of the lifecycle can be exercised; the refusal itself is
-	// tested in the aws package.
-	cloud.AllowLaunchConfigurations = true
+	// The fake refuses launch configurations, as AWS does in accounts
+	// created after 2024-10-01
+	// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-configurations.html):
+	// the program's managed node group needs none.
 	srv := httptest.NewServer(cloud)
 	defer srv.Close()
 
@@ -175,7 +173,7 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 
 	// A promotion with the AWS CLI (the runbook's), then the reconcile
 	// without a refresh: the provider promotes again and RDS refuses
-	// (DESIGN.md "Promotion").
+	// (runbooks/dr-design.md §9).
 	if err := cloud.Promote("eu-central-1", standbyDB, 14); err != nil {
 		t.Fatal(err)
 	}
@@ -227,8 +225,11 @@ func TestRealProgramThroughRealEngine(t *testing.T) {
 	timings["up --replace primary db (rebuild as replica)"] = res.Took
 	primary = outputs(t, ctx, e, "primary")
 	newPrimaryDB, _ := primary["dbInstanceId"].(string)
-	if newPrimaryDB == oldPrimaryDB {
-		t.Fatalf("the replace kept the identifier %s", newPrimaryDB)
+	// The identifier is pinned (region/database.go InstanceIdentifier), so
+	// the replace deletes the old instance first and creates the new one
+	// under the same name: the runbook's outputs stay valid.
+	if newPrimaryDB != oldPrimaryDB {
+		t.Fatalf("the replace changed the pinned identifier %s to %s", oldPrimaryDB, newPrimaryDB)
 	}
 	if src, _, _, _ := cloud.DB("eu-west-1", newPrimaryDB); src != standby["dbInstanceArn"] {
 		t.Fatalf("rebuilt primary replicates %q, want the standby %v", src, standby["dbInstanceArn"])

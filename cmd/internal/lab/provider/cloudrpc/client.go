@@ -1,5 +1,5 @@
 // Package cloudrpc is the provider plugins' client of the lab cloud's JSON
-// RPC (CONTRACTS.md §7): POST $DRLAB_CLOUD/v1/<region>/<service>/<Operation>
+// RPC (cmd/internal/lab/engine/README.md): POST $DRLAB_CLOUD/v1/<region>/<service>/<Operation>
 // with the AWS operation's input shape as JSON, answered with its output
 // shape (200) or {"Code","Message"} (400). The plugins act on the lab's
 // state only through it, so a promotion made by the AWS CLI (through the

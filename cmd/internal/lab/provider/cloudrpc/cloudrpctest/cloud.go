@@ -1,5 +1,4 @@
-// Package cloudrpctest is a fake of the lab cloud's JSON RPC (CONTRACTS.md
-// §7) for the plugins' tests: the operations the plugins call, with the
+// Package cloudrpctest is a fake of the lab cloud's JSON RPC (cmd/internal/lab/engine/README.md) for the plugins' tests: the operations the plugins call, with the
 // AWS rules the plugins' logic depends on (each cited), state transitions
 // that take time (so the plugins' waits are exercised) and a call log. The
 // lab's real cloud (cmd/internal/lab/cloud, built separately) replaces it
@@ -12,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -45,9 +43,9 @@ type Cloud struct {
 	secrets    map[string]*secret        // key region/name
 	repos      map[string]map[string]any // key region/name
 	images     map[string][]string       // key region/repository: tags
+	templates  map[string]map[string]any // key region/prefix
 	registries map[string]map[string]any // key region
 	lcs        map[string]bool           // key region/name
-	healthz    *httptest.Server
 }
 
 // New returns an empty cloud holding one public hosted zone per domain.
@@ -57,26 +55,18 @@ func New(account string, zones ...string) *Cloud {
 		dbs: map[string]*dbInstance{}, snapshots: map[string]bool{}, clusters: map[string]*eksCluster{},
 		nodegroups: map[string]*nodegroup{}, zones: map[string]*zone{}, checks: map[string]map[string]any{},
 		alarms: map[string]map[string]any{}, dashboards: map[string]string{}, secrets: map[string]*secret{},
-		repos: map[string]map[string]any{}, images: map[string][]string{}, registries: map[string]map[string]any{}, lcs: map[string]bool{},
+		repos: map[string]map[string]any{}, images: map[string][]string{}, templates: map[string]map[string]any{}, registries: map[string]map[string]any{}, lcs: map[string]bool{},
 	}
 	for _, z := range zones {
 		id := "Z" + strings.ToUpper(randHex(10))
 		c.zones[id] = &zone{id: id, name: strings.TrimSuffix(z, ".") + ".", records: map[string]map[string]any{}}
 	}
-	// EKS API servers answer /healthz: pulumi-eks probes it after
-	// creating a cluster (cluster.ts:640-686).
-	c.healthz = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
-			_, _ = w.Write([]byte("ok"))
-			return
-		}
-		http.NotFound(w, r)
-	}))
 	return c
 }
 
-// Close stops the fake API server.
-func (c *Cloud) Close() { c.healthz.Close() }
+// Close releases the fake; it holds no server of its own (callers keep
+// their Cleanup for the day it does).
+func (c *Cloud) Close() {}
 
 // Calls returns "region/service/Operation" for every call so far.
 func (c *Cloud) Calls() []string {
@@ -147,6 +137,7 @@ func (c *Cloud) dispatch(region, service, op string, in map[string]any) (any, *a
 		"rds/DeleteDBInstance":                        c.deleteDB,
 		"eks/CreateCluster":                           c.createCluster,
 		"eks/DescribeCluster":                         c.describeCluster,
+		"kubernetes/ClusterForEndpoint":               c.clusterForEndpoint,
 		"eks/DeleteCluster":                           c.deleteCluster,
 		"eks/UpdateClusterConfig":                     c.updateCluster,
 		"eks/UpdateClusterVersion":                    c.updateCluster,
@@ -184,6 +175,10 @@ func (c *Cloud) dispatch(region, service, op string, in map[string]any) (any, *a
 		"ecr/CreateRepository":                        c.createRepo,
 		"ecr/DescribeRepositories":                    c.describeRepos,
 		"ecr/DescribeImages":                          c.describeImages,
+		"ecr/CreateRepositoryCreationTemplate":        c.putTemplate(false),
+		"ecr/UpdateRepositoryCreationTemplate":        c.putTemplate(true),
+		"ecr/DescribeRepositoryCreationTemplates":     c.describeTemplates,
+		"ecr/DeleteRepositoryCreationTemplate":        c.deleteTemplate,
 		"ecr/PutImageTagMutability":                   c.putRepoField("imageTagMutability"),
 		"ecr/PutImageScanningConfiguration":           c.putRepoField("imageScanningConfiguration"),
 		"ecr/DeleteRepository":                        c.deleteRepo,

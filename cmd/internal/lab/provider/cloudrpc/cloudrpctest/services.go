@@ -58,7 +58,9 @@ func (c *Cloud) createCluster(region string, in map[string]any) (any, *apiError)
 	id := strings.ToUpper(randHex(32))
 	version := str(in, "version")
 	if version == "" {
-		version = "1.31"
+		// EKS creates the latest version when none is named
+		// (https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html).
+		version = "1.35"
 	}
 	authMode := "CONFIG_MAP"
 	if ac, ok := in["accessConfig"].(map[string]any); ok && str(ac, "authenticationMode") != "" {
@@ -67,9 +69,9 @@ func (c *Cloud) createCluster(region string, in map[string]any) (any, *apiError)
 	shape := map[string]any{
 		"name": name, "arn": fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", region, c.Account, name),
 		"createdAt": time.Now().UTC().Format(time.RFC3339), "version": version,
-		// A local TLS server answering /healthz, in place of
-		// https://<id>.gr7.<region>.eks.amazonaws.com.
-		"endpoint": c.healthz.URL, "roleArn": str(in, "roleArn"), "platformVersion": "eks.20",
+		// EKS's endpoint shape; its /healthz is answered by the
+		// kubernetes/ClusterForEndpoint operation, as the lab cloud does.
+		"endpoint": fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(id), region), "roleArn": str(in, "roleArn"), "platformVersion": "eks.20",
 		"resourcesVpcConfig":      vpc,
 		"kubernetesNetworkConfig": map[string]any{"serviceIpv4Cidr": "172.20.0.0/16", "ipFamily": "ipv4"},
 		"logging":                 in["logging"],
@@ -81,6 +83,18 @@ func (c *Cloud) createCluster(region string, in map[string]any) (any, *apiError)
 	}
 	c.clusters[region+"/"+name] = &eksCluster{shape: shape, busyUntil: time.Now().Add(c.Delay)}
 	return map[string]any{"cluster": c.clusters[region+"/"+name].view()}, nil
+}
+
+// clusterForEndpoint answers for an API server's /healthz: found while a
+// cluster with that endpoint exists (EKS serves /healthz to anonymous
+// callers), refused otherwise.
+func (c *Cloud) clusterForEndpoint(region string, in map[string]any) (any, *apiError) {
+	for _, cl := range c.clusters {
+		if v := cl.view(); v["endpoint"] == str(in, "Endpoint") && strings.Contains(str(in, "Endpoint"), "."+region+".") {
+			return map[string]any{"Cluster": v["name"]}, nil
+		}
+	}
+	return nil, errf("ResourceNotFoundException", "No cluster found for endpoint %s.", str(in, "Endpoint"))
 }
 
 func (c *Cloud) describeCluster(region string, in map[string]any) (any, *apiError) {
@@ -741,6 +755,45 @@ func (c *Cloud) describeImages(region string, in map[string]any) (any, *apiError
 		out = append(out, map[string]any{"repositoryName": name, "imageTags": []any{tag}})
 	}
 	return map[string]any{"imageDetails": out}, nil
+}
+
+// putTemplate creates (or, exists, updates) a repository creation
+// template; a second create and an update of a missing prefix are refused
+// (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepositoryCreationTemplate.html).
+func (c *Cloud) putTemplate(exists bool) func(string, map[string]any) (any, *apiError) {
+	return func(region string, in map[string]any) (any, *apiError) {
+		prefix := str(in, "prefix")
+		switch have := c.templates[region+"/"+prefix] != nil; {
+		case have && !exists:
+			return nil, errf("TemplateAlreadyExistsException", "The repository creation template with prefix '%s' already exists in the registry with id '%s'", prefix, c.Account)
+		case !have && exists:
+			return nil, errf("TemplateNotFoundException", "The repository creation template with prefix '%s' does not exist in the registry with id '%s'", prefix, c.Account)
+		}
+		c.templates[region+"/"+prefix] = in
+		return map[string]any{"registryId": c.Account, "repositoryCreationTemplate": in}, nil
+	}
+}
+
+func (c *Cloud) describeTemplates(region string, in map[string]any) (any, *apiError) {
+	var out []any
+	for _, p := range strs(in, "prefixes") {
+		t := c.templates[region+"/"+p]
+		if t == nil {
+			return nil, errf("TemplateNotFoundException", "The repository creation template with prefix '%s' does not exist in the registry with id '%s'", p, c.Account)
+		}
+		out = append(out, t)
+	}
+	return map[string]any{"registryId": c.Account, "repositoryCreationTemplates": out}, nil
+}
+
+func (c *Cloud) deleteTemplate(region string, in map[string]any) (any, *apiError) {
+	prefix := str(in, "prefix")
+	t := c.templates[region+"/"+prefix]
+	if t == nil {
+		return nil, errf("TemplateNotFoundException", "The repository creation template with prefix '%s' does not exist in the registry with id '%s'", prefix, c.Account)
+	}
+	delete(c.templates, region+"/"+prefix)
+	return map[string]any{"registryId": c.Account, "repositoryCreationTemplate": t}, nil
 }
 
 func (c *Cloud) putRepoField(field string) func(string, map[string]any) (any, *apiError) {
