@@ -165,8 +165,7 @@ func TestHealthAlarmLivesInUsEast1(t *testing.T) {
 	assert.Contains(t, r.out["topic"], ":eu-west-1:")
 }
 
-// TestReplicaDelayAlarm watches the DR agent's measured delay (CONTRACTS.md
-// §2: TaskFlowDR/ReplicationDelay, Cluster=<own cluster>, published at 1 s
+// TestReplicaDelayAlarm watches the DR agent's measured delay (cmd/dr-agent/README.md: TaskFlowDR/ReplicationDelay, Cluster=<own cluster>, published at 1 s
 // resolution), never RDS ReplicaLag. A 10 s period needs that
 // high-resolution metric
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#high-resolution-alarms);

@@ -129,7 +129,7 @@ func TestWidgetsReferenceThisStacksResources(t *testing.T) {
 	require.Len(t, delay, 1)
 	assert.Equal(t, metric{namespace: "TaskFlowDR", name: "ReplicationDelay", dims: map[string]string{"Cluster": "taskflow-dr-standby"}, region: "eu-central-1"}, delay[0])
 	// The primary writer's agent publishes its acknowledged heartbeat into
-	// the peer region, under its own cluster (CONTRACTS.md §2): here.
+	// the peer region, under its own cluster (cmd/dr-agent/README.md): here.
 	acked := find(ms, "TaskFlowDR", "AckedHeartbeatSequence")
 	require.Len(t, acked, 1)
 	assert.Equal(t, map[string]string{"Cluster": "taskflow-dr-primary"}, acked[0].dims)
@@ -176,7 +176,7 @@ func TestWidgetsReferenceThisStacksResources(t *testing.T) {
 
 // TestCustomMetricsAreOnesTheAgentPublishes: a widget on a TaskFlowDR
 // metric nobody publishes stays empty forever. The agent publishes exactly
-// these (CONTRACTS.md §2; cmd/internal/drmetrics).
+// these (cmd/dr-agent/README.md; cmd/internal/drmetrics).
 func TestCustomMetricsAreOnesTheAgentPublishes(t *testing.T) {
 	published := []string{"ReplicationDelay", "AckedHeartbeatSequence", "AckedHeartbeatTime", "AgentIsWriter", "ReadyNodes"}
 	for _, m := range metrics(t, body(t)) {
@@ -446,7 +446,7 @@ func TestGrafanaDashboardIsLoadedBySidecar(t *testing.T) {
 		exprs += p.(map[string]any)["targets"].([]any)[0].(map[string]any)["expr"].(string) + "\n"
 	}
 	for _, metric := range []string{"taskflow_dr_replication_delay_seconds", "taskflow_dr_heartbeat_newest_sequence", `taskflow_dr_role{role="writer"}`} {
-		assert.Contains(t, exprs, metric, "the agent's /metrics (CONTRACTS.md §2)")
+		assert.Contains(t, exprs, metric, "the agent's /metrics (cmd/dr-agent/README.md)")
 	}
 	sm := m.One(t, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").Inputs["spec"].ObjectValue()
 	ep := sm["endpoints"].ArrayValue()[0].ObjectValue()

@@ -91,7 +91,7 @@ func podSpec(t *testing.T, dep *pulumimock.Registered) resource.PropertyMap {
 }
 
 // TestAgentEnvironmentIsTheContract: every variable cmd/dr-agent requires
-// (CONTRACTS.md §2) comes from this region: its database, its copy of the
+// (cmd/dr-agent/README.md) comes from this region: its database, its copy of the
 // secret, its cluster; never DR_DB_DSN, which would override them all.
 func TestAgentEnvironmentIsTheContract(t *testing.T) {
 	m, _ := agent(t)

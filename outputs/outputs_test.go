@@ -84,7 +84,7 @@ func TestTableNamesAreUnique(t *testing.T) {
 }
 
 // TestForSelectsByStackAndMode: the runbook's API differs by stack and
-// database mode (CONTRACTS.md §4).
+// database mode (outputs/outputs.go).
 func TestForSelectsByStackAndMode(t *testing.T) {
 	names := func(role config.Role, mode config.DatabaseMode) map[string]bool {
 		out := map[string]bool{}

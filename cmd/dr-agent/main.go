@@ -1,5 +1,5 @@
 // Command dr-agent measures replication delay and keeps the heartbeat that
-// proves RPO, one per region (package agent; CONTRACTS.md §2).
+// proves RPO, one per region (package agent; cmd/dr-agent/README.md).
 package main
 
 import (

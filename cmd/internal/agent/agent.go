@@ -66,7 +66,7 @@ type Agent struct {
 	lastLoop time.Time
 }
 
-// Status is the /status document (CONTRACTS.md §2). Pointers are null when
+// Status is the /status document (cmd/dr-agent/README.md). Pointers are null when
 // unknown: newest* before any heartbeat was seen, acked* on a replica,
 // delaySeconds on a writer or while the database cannot be read. Facts
 // once learned (newest*, acked*) stay while the database is unreachable.
@@ -284,7 +284,7 @@ func (a *Agent) beat(ctx context.Context) {
 		s.AckedSeq, s.AckedAt = ptr(b.Seq), ptr(b.WrittenAt)
 	})
 	// The acknowledged heartbeat goes to the peer region: the record that
-	// outlives this region (CONTRACTS.md §2).
+	// outlives this region (cmd/dr-agent/README.md).
 	a.peer.add(
 		datum(drmetrics.AckedHeartbeatSequence, a.cfg.Cluster, float64(b.Seq), types.StandardUnitNone, 1, b.WrittenAt),
 		datum(drmetrics.AckedHeartbeatTime, a.cfg.Cluster, epochSeconds(b.WrittenAt), types.StandardUnitSeconds, 1, b.WrittenAt),

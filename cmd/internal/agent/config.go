@@ -2,7 +2,7 @@
 // its database's role from the database itself, writes a heartbeat every
 // interval while that database is the writer and measures the replication
 // delay from the newest replayed heartbeat while it is a replica, and
-// publishes both to CloudWatch and on HTTP (CONTRACTS.md §2). The heartbeat
+// publishes both to CloudWatch and on HTTP (cmd/dr-agent/README.md). The heartbeat
 // itself is package heartbeat's, shared with the game-day tool.
 package agent
 
@@ -17,7 +17,7 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
-// Environment variables (CONTRACTS.md §2).
+// Environment variables (cmd/dr-agent/README.md).
 const (
 	EnvDBHost      = "DR_DB_HOST"
 	EnvDBPort      = "DR_DB_PORT"

@@ -95,7 +95,7 @@ func TestMainEndToEnd(t *testing.T) {
 		return st["role"] == "replica" && st["delaySeconds"] != nil
 	}, 10*time.Second, 50*time.Millisecond, "logs:\n%s", logs.String())
 	for _, key := range []string{"role", "region", "cluster", "newestSeq", "newestAt", "ackedSeq", "ackedAt", "delaySeconds", "lastError", "updatedAt", "intervalSeconds"} {
-		assert.Contains(t, st, key, "CONTRACTS.md §2 /status field")
+		assert.Contains(t, st, key, "cmd/dr-agent/README.md /status field")
 	}
 	assert.Equal(t, centralRegion, st["region"])
 	assert.Equal(t, centralCluster, st["cluster"])

@@ -1,5 +1,4 @@
-// Package drmetrics names the DR agent's CloudWatch metrics (CONTRACTS.md
-// §2), which the agent publishes and the game-day report reads back.
+// Package drmetrics names the DR agent's CloudWatch metrics (cmd/dr-agent/README.md), which the agent publishes and the game-day report reads back.
 package drmetrics
 
 const (

@@ -15,7 +15,7 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/heartbeat"
 )
 
-// The DR agents' heartbeat evidence (CONTRACTS.md §2) replaces the
+// The DR agents' heartbeat evidence (cmd/dr-agent/README.md) replaces the
 // heartbeat journal on AWS: the old writer's agent published its newest
 // acknowledged heartbeat to CloudWatch in the standby region, which outlives
 // the primary's, and the promoted database holds the heartbeats that

@@ -10,7 +10,7 @@ import (
 )
 
 // Budget is the RTO budget the stack exports as `rtoBudget`
-// (CONTRACTS.md §5): the terms of the recovery, each a duration from the
+// (runbooks/dr-design.md §3): the terms of the recovery, each a duration from the
 // cut, and the moments they predict. The chart draws its phases beside the
 // measured ones.
 type Budget struct {
@@ -137,7 +137,7 @@ func budgetFromSeconds(seconds map[string]float64) (Budget, error) {
 		{"fullCapacitySeconds", b.FullCapacity()},
 	} {
 		if v, ok := seconds[stated.key]; ok && time.Duration(v)*time.Second != stated.want {
-			errs = append(errs, fmt.Errorf("%s is %v but its terms give %v (CONTRACTS.md §5)", stated.key, v, stated.want.Seconds()))
+			errs = append(errs, fmt.Errorf("%s is %v but its terms give %v (runbooks/dr-design.md §3)", stated.key, v, stated.want.Seconds()))
 		}
 	}
 	if len(errs) > 0 {

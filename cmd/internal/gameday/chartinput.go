@@ -6,7 +6,7 @@ import (
 )
 
 // Phase is a term of the recovery as the RTO budget names it
-// (CONTRACTS.md §5).
+// (runbooks/dr-design.md §3).
 type Phase string
 
 const (

@@ -58,7 +58,7 @@ type Table struct {
 	Name   string
 }
 
-// AgentTable is the DR agent's table (CONTRACTS.md §2).
+// AgentTable is the DR agent's table (cmd/dr-agent/README.md).
 var AgentTable = Table{Schema: "dr_agent", Name: "heartbeat"}
 
 // String is the table's quoted, schema-qualified name, safe to splice into SQL.

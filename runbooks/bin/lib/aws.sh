@@ -2,7 +2,7 @@
 # AWS calls of the runbook: databases, snapshots, EKS node groups, the fence
 # signal and Route 53 reads. Every call names its region and carries short
 # timeouts, because the region it reads may be the one that is down
-# (CONTRACTS.md §6). AWS_PAGER is exported empty by dr (the pager would stop
+# (runbooks/dr-design.md §6). AWS_PAGER is exported empty by dr (the pager would stop
 # the run inside `less`, issue 9.11) and mutating calls are quiet.
 #
 # Exit statuses of AWS CLI v2: 252 bad parameters, 253 configuration, 254 the
@@ -201,7 +201,7 @@ dr::nodegroup::wait() {
 }
 
 # ------------------------------------------------------------------ fence --
-# The fence is a metric in the standby region (CONTRACTS.md §3): the standby
+# The fence is a metric in the standby region (runbooks/dr-design.md §6): the standby
 # stack's alarm on TaskFlowDR/PrimaryFenced feeds a Route 53 health check that
 # is a child of the primary's gate. Flipping it is a CloudWatch data-plane
 # call in the standby region; the alarm keeps its state when data stops

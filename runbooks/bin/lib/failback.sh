@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# dr failback (CONTRACTS.md §6): with the primary region back, make its
+# dr failback (runbooks/failover.md): with the primary region back, make its
 # database a replica of the standby's writer. Preconditions; snapshot the
 # old, diverged writer; drop its protection (database.rebuild true); replace
 # it with a replica (database.mode replica, --replace); restore protection;

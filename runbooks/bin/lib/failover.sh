@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# dr failover (CONTRACTS.md §6): declare; then, in parallel, scale the
+# dr failover (runbooks/failover.md): declare; then, in parallel, scale the
 # standby up, fence the old primary and promote the replica; then verify
 # writes, reconcile the standby stack (refresh, up) and verify the app.
 # It calls only the standby region (eu-central-1) and the state backend:

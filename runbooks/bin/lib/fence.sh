@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # dr fence: fence the primary on its own (the failover does it too).
-# Default: the standby region's data plane (CONTRACTS.md §3). With
+# Default: the standby region's data plane (runbooks/dr-design.md §6). With
 # --control-plane: the manual fallback through Route 53's control plane in
 # us-east-1, persisted in config (primary dns.fence true sets the gate's
 # threshold above its children: always unhealthy).

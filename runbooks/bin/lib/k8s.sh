@@ -58,7 +58,7 @@ dr::k8s::wait_ready_nodes() {
 
 # ------------------------------------------------------------- TaskFlow app --
 # The deployment is Argo CD's, but Argo CD ignores its replica count
-# (CONTRACTS.md §1), so the runbook scales it with kubectl and neither
+# (runbooks/dr-design.md §8), so the runbook scales it with kubectl and neither
 # self-heal nor a later sync undoes it.
 
 # dr::app::_ns STACK : prints STACK's app namespace (output gitops.appNamespace).

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Stack outputs, the runbook's API (CONTRACTS.md §4): one
+# Stack outputs, the runbook's API (outputs/outputs.go): one
 # `pulumi stack output --json -s STACK` per stack, flattened once into an
 # associative array ("stack|nodeGroup.name" -> value) so that every later
 # read is a lookup. The read runs in a dry run too: the plan names real ids.

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Pulumi side of the runbook: stack config (the lifecycle phase, DESIGN.md
-# §6), refresh and up. Config keys live under the project namespace.
+# Pulumi side of the runbook: stack config (the lifecycle phase, runbooks/failover.md
+# "Lifecycle phases"), refresh and up. Config keys live under the project namespace.
 
 DR_CONFIG_NS=taskflow
 

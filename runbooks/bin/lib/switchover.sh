@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# dr switchover (CONTRACTS.md §6): planned return to the primary region with
+# dr switchover (runbooks/failover.md): planned return to the primary region with
 # RPO 0 proven, after dr failback. Pause writes in both regions; read the
 # standby writer's heartbeat written after the pause and wait until the
 # primary's replica has replayed it; promote the primary; then, in parallel,

@@ -20,7 +20,7 @@ import (
 )
 
 // cli runs the real AWS CLI through the lab's wrapper, with the options
-// every runbook call carries (CONTRACTS §6).
+// every runbook call carries (runbooks/dr-design.md §6).
 type cli struct {
 	t        *testing.T
 	endpoint string
@@ -115,7 +115,7 @@ func seeded(t *testing.T, timings cloud.Timings) (*cloudtest.Lab, *cloudtest.Top
 	return lab, top, cli{t: t, endpoint: lab.AWS}
 }
 
-// Every call shape of CONTRACTS §6 through the real CLI, against one
+// Every call shape of runbooks/dr-design.md §6 through the real CLI, against one
 // seeded lab: the preflight's reads, the failover's branches (together, as
 // the failover runs them), the failback's snapshot, the manual fence, and
 // a region outage.
@@ -247,7 +247,7 @@ func TestRunbookCallsThroughTheRealCLI(t *testing.T) {
 	t.Run("outage", func(t *testing.T) { outageCalls(t, aws.in(t), lab) })
 }
 
-// preflightCalls are the preflight's reads (CONTRACTS §6, preflight), in
+// preflightCalls are the preflight's reads (runbooks/dr-design.md §6, preflight), in
 // parallel groups.
 func preflightCalls(t *testing.T, aws cli, top *cloudtest.Topology) {
 	pr, sr := cloudtest.Primary, cloudtest.Standby

@@ -4,7 +4,7 @@
 // for Go v2) use, with AWS's slow operations timed as on AWS and divided
 // by the lab's scale factor.
 //
-// One implementation serves two front ends: the JSON RPC of CONTRACTS §7
+// One implementation serves two front ends: the JSON RPC (cmd/internal/lab/engine/README.md)
 // (package cloud/rpc) and the AWS wire protocols (package awsapi). Both
 // look an operation up with Lookup and run it with Call, so a promotion
 // made by the CLI is what the next provider refresh reads.

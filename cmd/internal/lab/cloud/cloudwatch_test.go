@@ -22,7 +22,7 @@ func alarmState(t *testing.T, c *Cloud, region, name string) string {
 	return *out.MetricAlarms[0].StateValue
 }
 
-// fenceAlarm is the contract's fence alarm (CONTRACTS §3).
+// fenceAlarm is the contract's fence alarm (runbooks/dr-design.md §6).
 func fenceAlarm(t *testing.T, c *Cloud) {
 	t.Helper()
 	call[Empty](t, c, central, "monitoring", "PutMetricAlarm", &PutMetricAlarmInput{
@@ -65,7 +65,7 @@ func TestFenceAlarmKeepsItsStateWhenDataStops(t *testing.T) {
 }
 
 // The replica-delay alarm treats missing data as breaching: a silent agent
-// is an incident (CONTRACTS §2).
+// is an incident (cmd/dr-agent/README.md).
 func TestMissingDataBreaching(t *testing.T) {
 	c := newTestCloud(t, Timings{})
 	call[Empty](t, c, central, "monitoring", "PutMetricAlarm", &PutMetricAlarmInput{

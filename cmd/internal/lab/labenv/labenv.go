@@ -48,7 +48,7 @@ type Region struct {
 	IP   netip.Addr
 }
 
-// DefaultRegions are CONTRACTS §1's, on 127.0.0.11 and 127.0.0.12.
+// DefaultRegions are runbooks/dr-design.md §5's, on 127.0.0.11 and 127.0.0.12.
 var DefaultRegions = []Region{
 	{Name: "eu-west-1", IP: netip.MustParseAddr("127.0.0.11")},
 	{Name: "eu-central-1", IP: netip.MustParseAddr("127.0.0.12")},
@@ -269,7 +269,7 @@ func (e *Env) onReady(region, _, namespace, name string, ready int) {
 }
 
 // SetAgent makes the API server's service proxy reach the region's DR
-// agent (CONTRACTS §1: taskflow-dr/dr-agent, port http) at addr.
+// agent (incluster/agent.go: taskflow-dr/dr-agent, port http) at addr.
 func (e *Env) SetAgent(region, cluster, addr string) error {
 	return e.Cloud.SetServiceBackend(region, cluster, "taskflow-dr", "dr-agent", "http", addr)
 }

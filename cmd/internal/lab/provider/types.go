@@ -3,7 +3,7 @@
 // random), whose resource types are described by tables (what replaces on
 // change, what is autonamed, which outputs are computed and how) and, for
 // the resources the DR lifecycle touches, by hooks that act on the lab
-// cloud (package cloudrpc, CONTRACTS.md §7).
+// cloud (package cloudrpc, cmd/internal/lab/engine/README.md).
 //
 // The engine does the rest, as with the real providers: protect, --replace,
 // ignoreChanges, refresh and preview --expect-no-changes are engine

@@ -24,7 +24,7 @@ import (
 	"github.com/taskflow/taskflow-dr/cmd/internal/lab/pg"
 )
 
-// The lab's regions (CONTRACTS §1).
+// The lab's regions (runbooks/dr-design.md §5).
 const (
 	Primary = "eu-west-1"
 	Standby = "eu-central-1"

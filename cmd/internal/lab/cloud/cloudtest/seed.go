@@ -11,7 +11,7 @@ import (
 )
 
 // Topology is what SeedDR created: the names and ids the stacks' outputs
-// carry (CONTRACTS §4), for tests that drive the runbook's calls.
+// carry (outputs/outputs.go), for tests that drive the runbook's calls.
 type Topology struct {
 	Zone, AppHost                        string
 	WriterID, WriterArn, ReplicaID       string

@@ -1,4 +1,4 @@
-// Package rpc is the lab cloud's JSON RPC (CONTRACTS §7): the way the
+// Package rpc is the lab cloud's JSON RPC (cmd/internal/lab/engine/README.md): the way the
 // lab's Pulumi provider plugins, separate processes, act on the cloud that
 // lives in the drlab process.
 //

@@ -166,7 +166,7 @@ func ecrReplicationType() *provider.Type {
 		Token: "aws:ecr/replicationConfiguration:ReplicationConfiguration",
 		// tfaws internal/service/ecr/replication_configuration.go: nothing
 		// ForceNew: the registry has exactly one configuration, put again
-		// on every change (DESIGN.md "ECR replication").
+		// on every change (replication/images.go).
 		Create: func(c *provider.Ctx, in provider.Props) (string, provider.Props, error) {
 			if err := put(c, in); err != nil {
 				return "", nil, fmt.Errorf("creating ECR Replication Configuration: %w", err)

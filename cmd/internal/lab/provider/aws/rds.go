@@ -419,7 +419,7 @@ func dbOutputs(c *provider.Ctx, db *dbInstance, in provider.Props) provider.Prop
 // dbLiveInputs are the inputs a refresh takes from the live instance:
 // what RDS (or an operator with the AWS CLI) can change behind the
 // program's back. A CLI promotion clears replicateSourceDb, which is why
-// the runbook refreshes before its reconcile `up` (DESIGN.md "Promotion").
+// the runbook refreshes before its reconcile `up` (runbooks/dr-design.md §9).
 var dbLiveInputs = []string{
 	"replicateSourceDb", "backupRetentionPeriod", "backupWindow", "multiAz", "instanceClass",
 	"deletionProtection", "maxAllocatedStorage", "maintenanceWindow", "publiclyAccessible",

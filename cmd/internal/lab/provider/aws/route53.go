@@ -13,7 +13,8 @@ import (
 )
 
 // route53Region is where Route 53's control plane answers: the API is
-// global and served from us-east-1 (DESIGN.md "Route 53"), whatever region
+// global and served from us-east-1
+// (https://docs.aws.amazon.com/general/latest/gr/r53.html), whatever region
 // the calling provider is configured for.
 const route53Region = "us-east-1"
 

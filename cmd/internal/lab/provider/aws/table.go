@@ -625,7 +625,7 @@ func albZoneID(region string) string {
 // validationOption is ACM's DNS validation record for a name. ACM derives
 // it from the domain and the account, so the certificates of both regions
 // ask for the same record (which is why exactly one stack owns it,
-// DESIGN.md "ACM").
+// dns/certificate.go; https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html).
 func validationOption(domain string) map[string]any {
 	h := provider.StableHex(32, "acm-name", Account(), domain)
 	v := provider.StableHex(32, "acm-value", Account(), domain)

@@ -46,8 +46,7 @@ func constructCluster(raw provider.Props) pprovider.ConstructFunc {
 		}
 		if !provider.Bool(raw, "useDefaultVpcCni", false) {
 			// Without it pulumi-eks registers its own VpcCni resource,
-			// which cannot take an explicit provider (DESIGN.md pitfalls,
-			// pulumi-eks#1294).
+			// which cannot take an explicit provider (pulumi-eks#1294).
 			return nil, fmt.Errorf("eks.Cluster %s: the drlab eks provider requires useDefaultVpcCni: true (pulumi-eks's VpcCni resource cannot take an explicit provider)", name)
 		}
 		args, err := inputs.Map()
@@ -823,7 +822,7 @@ func resourceState(ctx *pulumi.Context, urn string) (map[string]any, error) {
 
 // kubeconfig is cluster.ts generateKubeconfig (:207-268): an exec user
 // running `aws eks get-token --cluster-name <name> --output json`, without
-// --region (the pitfall DESIGN.md records; fixed in pulumi-eks v3.2).
+// --region (a pitfall of pulumi-eks v2, fixed in v3.2).
 func kubeconfig(cluster, endpoint, caData string, includeProfile bool, profile, roleArn string) map[string]any {
 	args := []any{"eks", "get-token", "--cluster-name", cluster, "--output", "json"}
 	if roleArn != "" {

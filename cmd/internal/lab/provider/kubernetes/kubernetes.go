@@ -8,7 +8,7 @@
 // (provider/pkg/provider/diff.go:23-270) and delete-before-replace for a
 // named object (provider/pkg/provider/provider.go:1647-1662). The lab's
 // clusters are answered by the lab itself (kubectl stays lab-answered,
-// CONTRACTS.md has no Kubernetes service in §7), so objects are not pushed
+// the lab cloud RPC has no Kubernetes service), so objects are not pushed
 // anywhere; the one thing a cluster would decide that the lab can, whether
 // an awaited Deployment's ECR images exist, is asked of the lab's ECR
 // (await.go).

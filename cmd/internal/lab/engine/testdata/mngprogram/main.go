@@ -1,6 +1,6 @@
 // Command mngprogram is a small Pulumi program for the lab engine's tests:
 // an EKS cluster without its default node group and a managed node group,
-// as the DR program builds them (DESIGN.md: ManagedNodeGroup with AL2023),
+// as the DR program builds them (region/cluster.go: ManagedNodeGroup with AL2023),
 // through explicit providers.
 package main
 
