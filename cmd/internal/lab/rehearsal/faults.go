@@ -344,12 +344,7 @@ func (f *faults) checkPhase(ctx context.Context, cmd string) {
 // they changed nothing: same stack config, same database roles.
 func (f *faults) wrongPhase(ctx context.Context, phase string, cmds ...string) error {
 	for _, cmd := range cmds {
-		before, err := f.snapshot(ctx)
-		if err != nil {
-			return err
-		}
-		runErr := f.r.runbook(ctx, cmd, "--yes")
-		after, err := f.snapshot(ctx)
+		runErr, before, after, err := f.runObserved(ctx, cmd)
 		if err != nil {
 			return err
 		}
@@ -360,17 +355,26 @@ func (f *faults) wrongPhase(ctx context.Context, phase string, cmds ...string) e
 	return nil
 }
 
+// runObserved runs `dr <cmd> --yes` between two snapshots of the stacks'
+// config and the databases' roles: the command's own error, then both
+// snapshots, or err when a snapshot could not be taken.
+func (f *faults) runObserved(ctx context.Context, cmd string) (runErr error, before, after string, err error) {
+	if before, err = f.snapshot(ctx); err != nil {
+		return nil, "", "", err
+	}
+	runErr = f.r.runbook(ctx, cmd, "--yes")
+	if after, err = f.snapshot(ctx); err != nil {
+		return nil, "", "", err
+	}
+	return runErr, before, after, nil
+}
+
 // finishedAlready runs a command in the phase its own success leads to,
 // which it cannot tell from a run of its that was killed after its last
 // step: every step must skip, exit 0, and change nothing. (dr switchover in
 // the normal phase: the primary the writer, the standby its replica.)
 func (f *faults) finishedAlready(ctx context.Context, phase, cmd string) error {
-	before, err := f.snapshot(ctx)
-	if err != nil {
-		return err
-	}
-	runErr := f.r.runbook(ctx, cmd, "--yes")
-	after, err := f.snapshot(ctx)
+	runErr, before, after, err := f.runObserved(ctx, cmd)
 	if err != nil {
 		return err
 	}
